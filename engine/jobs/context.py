@@ -1,0 +1,72 @@
+"""The ``ctx`` handed to every job: progress, log and cancel."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from engine.errors import JobCancelled
+from engine.jobs.events import Event, Log, Progress
+
+EventSink = Callable[[Event], None]
+
+
+class JobContext:
+    """What a job talks through. Thread-safe; cheap to call often.
+
+    ``progress`` calls are coalesced: the same stage is forwarded at most every
+    ``min_interval`` seconds, except its first and last update, so a job may report
+    every tensor or every megabyte without flooding a GUI or a pipe.
+    """
+
+    def __init__(
+        self,
+        sink: EventSink | None = None,
+        *,
+        cancel_event: threading.Event | None = None,
+        min_interval: float = 0.05,
+    ) -> None:
+        self._sink = sink or (lambda event: None)
+        self.cancel_event = cancel_event or threading.Event()
+        self._min_interval = min_interval
+        self._last_sent: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    # -- what jobs call -------------------------------------------------------------
+    def progress(self, stage: str, done: float, total: float, *, unit: str = "") -> None:
+        now = time.monotonic()
+        with self._lock:
+            last = self._last_sent.get(stage)
+            final = total > 0 and done >= total
+            if last is not None and not final and now - last < self._min_interval:
+                return
+            self._last_sent[stage] = now
+        self._sink(Progress(stage=stage, done=done, total=total, unit=unit))
+
+    def log(self, text: str, *, level: str = "info") -> None:
+        self._sink(Log(text=text, level=level))
+
+    def warn(self, text: str) -> None:
+        self.log(text, level="warning")
+
+    def check_cancelled(self) -> None:
+        """Raise :class:`JobCancelled` if the user asked to stop."""
+        if self.cancel_event.is_set():
+            raise JobCancelled()
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancel_event.is_set()
+
+    # -- what runners call ----------------------------------------------------------
+    def cancel(self) -> None:
+        self.cancel_event.set()
+
+    def emit(self, event: Event) -> None:
+        self._sink(event)
+
+
+def null_context() -> JobContext:
+    """A context for library use and tests: ignores events, never cancelled."""
+    return JobContext()
