@@ -51,16 +51,32 @@ def setup(extras: str) -> Path:
     run(py, "-m", "pip", "install", "--upgrade", "pip")
     if "train" in extras:
         run(py, "-m", "pip", "install", TORCH_PIN)
-    env = dict(os.environ, CMAKE_BUILD_PARALLEL_LEVEL=str(os.cpu_count() or 2))
-    run(py, "-m", "pip", "install", "-e", f".[{extras}]" if extras else ".", env=env)
+    wheels = llama_wheel(py)
+    run(py, "-m", "pip", "install", "--find-links", wheels, "-e", f".[{extras}]" if extras else ".")
     STAMP.write_text(wanted, encoding="utf-8")
     return py
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("TUNEFORGE_CACHE", Path.home() / ".cache" / "tuneforge-dev"))
+
+
+def llama_wheel(py: Path) -> Path:
+    """Build the llama-cpp-python wheel once into our own cache (it compiles llama.cpp)."""
+    wheels = cache_dir() / "wheels"
+    if not list(wheels.glob(f"llama_cpp_python-{LLAMA_CPP_VERSION}-*.whl")):
+        wheels.mkdir(parents=True, exist_ok=True)
+        print("compiling llama-cpp-python (first time only, about 8 minutes)…", flush=True)
+        env = dict(os.environ, CMAKE_BUILD_PARALLEL_LEVEL=str(os.cpu_count() or 2))
+        run(py, "-m", "pip", "wheel", "--no-deps", f"llama-cpp-python=={LLAMA_CPP_VERSION}",
+            "-w", wheels, env=env)  # fmt: skip
+    return wheels
 
 
 def llama_sdist() -> Path:
     """llama-cpp-python's source distribution: llama.cpp's converter, chat templates and
     tokenizer test vectors, which the tests read (never committed here)."""
-    cache = Path(os.environ.get("TUNEFORGE_CACHE", Path.home() / ".cache" / "tuneforge-dev"))
+    cache = cache_dir()
     target = cache / f"llama_cpp_python-{LLAMA_CPP_VERSION}.tar.gz"
     if not target.exists():
         cache.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,285 @@
+"""``package_job``: source → (merge) → GGUF → Modelfile (+ parity) → Ollama → smoke chat.
+
+Every stage reports progress under one of :data:`STAGES`. A cancel anywhere removes
+what this run wrote and never leaves a half-registered model (the create request is
+only sent after a complete upload). With no Ollama reachable the files are still
+produced and the result says how to register them by hand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from engine.errors import InputError, JobCancelled, TuneforgeError
+from engine.jobs import JobContext, atomic_file
+from engine.jobs.events import Event, Log, Progress
+from engine.package.smoke import SMOKE_MAX_TOKENS, SMOKE_PROMPT, SmokeResult, check_reply
+from engine.package.spec import DEFAULT_QUANT, PackageResult, PackageSpec, safe_file_stem
+
+COPY_CHUNK = 8 * 2**20
+# inner stage names → the pipeline's stage names
+_STAGE_MAP = {"uploading": "upload", "checksum": "upload", "download": "merge"}
+
+
+def package_job(spec: PackageSpec, ctx: JobContext) -> PackageResult:
+    from engine.inspect import source_kind
+    from engine.ollama import validate_model_name
+
+    name = validate_model_name(spec.name)  # before any work
+    kind = source_kind(Path(spec.source))
+    if kind == "gguf_in_folder":
+        kind, source = "gguf", next(Path(spec.source).glob("*.gguf"))
+    else:
+        source = Path(spec.source)
+    out_dir = Path(spec.out_dir) if spec.out_dir else Path.cwd() / safe_file_stem(name)
+    stem = safe_file_stem(name)
+    gguf_path = out_dir / f"{stem}.gguf"
+    modelfile_path = out_dir / "Modelfile"
+    if gguf_path.resolve() == source.resolve():
+        raise InputError("the output would overwrite the source file", path=source,
+                         hint="Choose another output folder or model name.")  # fmt: skip
+    created_dir = not out_dir.exists()
+    timings: dict[str, float] = {}
+    warnings: list[str] = []
+    written: list[Path] = []
+    try:
+        t0 = time.monotonic()
+        model_dir, adapter_dir = _plan_sources(spec, kind, source, ctx)
+        timings["merge"] = time.monotonic() - t0
+
+        t0 = time.monotonic()
+        written.append(gguf_path)
+        sha256, size, file_type = _make_gguf(spec, kind, source, model_dir, adapter_dir, gguf_path, ctx)
+        timings["convert"] = time.monotonic() - t0
+
+        t0 = time.monotonic()
+        ctx.progress("modelfile", 0, 1)
+        modelfile = _build_modelfile(spec, kind, model_dir, adapter_dir, gguf_path)
+        derived = modelfile.derivation
+        warnings.extend(getattr(derived, "warnings", ()) or ())
+        written.append(modelfile_path)
+        with atomic_file(modelfile_path) as tmp:
+            tmp.write_bytes(modelfile.render().encode("utf-8"))
+        ctx.progress("modelfile", 1, 1)
+        parity = derived.parity.to_dict() if derived is not None and derived.parity else None
+        if parity:
+            ctx.log(f"template {derived.family}: parity {parity.get('status')}")
+        timings["modelfile"] = time.monotonic() - t0
+        ctx.check_cancelled()
+
+        registered, note, registered_name = _register(spec, name, gguf_path, sha256, modelfile, ctx, timings)
+        written.clear()  # complete and registered (or deliberately not): keep everything
+        smoke = _smoke(spec, registered_name if registered else None, gguf_path, derived, ctx, timings)
+    except JobCancelled:
+        _remove(written, out_dir if created_dir else None)
+        raise
+    except TuneforgeError as exc:
+        if written and gguf_path.exists() and modelfile_path.exists():
+            exc.hint = (exc.hint + "\n  → " if exc.hint else "") + (
+                f"The GGUF and Modelfile are complete in {out_dir}; register them later "
+                f"with: ollama create {name} -f \"{modelfile_path}\""
+            )
+        else:
+            _remove(written, out_dir if created_dir else None)
+        raise
+    return PackageResult(
+        name=registered_name if registered else name,
+        out_dir=out_dir,
+        gguf_path=gguf_path,
+        modelfile_path=modelfile_path,
+        sha256=sha256,
+        size_bytes=size,
+        file_type=file_type,
+        template_family=getattr(derived, "family", None),
+        parity=parity,
+        registered=registered,
+        register_note=note,
+        smoke=smoke,
+        stage_seconds=timings,
+        warnings=tuple(warnings),
+    )
+
+
+# -- stages ----------------------------------------------------------------------------
+def _plan_sources(spec: PackageSpec, kind: str, source: Path, ctx: JobContext) -> tuple[Path | None, Path | None]:
+    """(model folder, adapter folder) to convert; the base is resolved for an adapter."""
+    if kind == "hf_model":
+        return source, None
+    if kind != "lora_adapter":
+        return None, None
+    from engine.lora import read_adapter, resolve_base
+
+    ctx.progress("merge", 0, 1)
+    adapter = read_adapter(source)
+    base = resolve_base(adapter, explicit_base=spec.base_dir, allow_download=spec.allow_download,
+                        ctx=_mapped(ctx, "merge"))  # fmt: skip
+    ctx.log(f"LoRA adapter on {base}; merging while converting")
+    ctx.progress("merge", 1, 1)
+    return base, source
+
+
+def _make_gguf(spec: PackageSpec, kind: str, source: Path, model_dir: Path | None,
+               adapter_dir: Path | None, gguf_path: Path, ctx: JobContext) -> tuple[str, int, str]:  # fmt: skip
+    inner = _mapped(ctx, "convert")
+    if kind == "gguf":
+        return _gguf_from_gguf(spec, source, gguf_path, inner)
+    from engine.convert import ConvertSpec, convert_job
+
+    assert model_dir is not None
+    result = convert_job(
+        ConvertSpec(model_dir=model_dir, output=gguf_path, out_type=spec.quant_type or DEFAULT_QUANT,
+                    adapter_dir=adapter_dir, base_dir=model_dir if adapter_dir else None,
+                    threads=spec.threads, model_name=spec.name.split(":")[0]),  # fmt: skip
+        inner,
+    )
+    return result.sha256, result.size_bytes, result.out_type.upper()
+
+
+def _gguf_from_gguf(spec: PackageSpec, source: Path, gguf_path: Path, ctx: JobContext) -> tuple[str, int, str]:
+    from engine.inspect import inspect_path
+    from engine.quant import parse_file_type
+
+    current = inspect_path(source).gguf
+    current_type = (current.file_type if current else None) or "unknown"
+    wanted = parse_file_type(spec.quant_type).name if spec.quant_type else current_type
+    if wanted.upper() != current_type.upper():
+        from engine.quant.requantize import QuantizeSpec, quantize_gguf
+
+        quantize_gguf(QuantizeSpec(input_path=source, output_path=gguf_path, file_type=wanted, threads=spec.threads), ctx)
+        sha = _hash_file(gguf_path, ctx)
+        return sha, gguf_path.stat().st_size, wanted.upper()
+    sha = _copy_hashing(source, gguf_path, ctx)
+    return sha, gguf_path.stat().st_size, current_type
+
+
+def _build_modelfile(spec: PackageSpec, kind: str, model_dir: Path | None, adapter_dir: Path | None,
+                     gguf_path: Path) -> Any:  # fmt: skip
+    from engine.inspect import read_chat_template
+    from engine.modelfile import build_modelfile
+
+    params: dict[str, Any] = {}
+    for key, value in spec.params:
+        if key in params:  # repeated (stop): a list
+            previous = params[key]
+            params[key] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        else:
+            params[key] = [value] if key == "stop" else value
+    from_path = f"./{gguf_path.name}"
+    if kind == "gguf":
+        return build_modelfile(from_path=from_path, gguf_path=gguf_path, system=spec.system, params=params)
+    # A fine-tune may ship its own chat template next to the adapter: it wins.
+    template_dir = adapter_dir if adapter_dir and read_chat_template(adapter_dir) else model_dir
+    return build_modelfile(from_path=from_path, model_dir=template_dir, system=spec.system, params=params)
+
+
+def _register(spec: PackageSpec, name: str, gguf_path: Path, sha256: str, modelfile: Any,
+              ctx: JobContext, timings: dict[str, float]) -> tuple[bool, str | None, str]:  # fmt: skip
+    by_hand = f'ollama create {name} -f "{gguf_path.parent / "Modelfile"}"'
+    if not spec.register:
+        return False, f"not registered (--no-register); to register: {by_hand}", name
+    from engine.ollama import OllamaClient, RegisterSpec, register_job
+
+    status = OllamaClient(spec.host).status()
+    if not status.running:
+        note = f"{status.message}. The files are ready; once Ollama runs: {by_hand}"
+        ctx.warn(note)
+        return False, note, name
+    t0 = time.monotonic()
+    result = register_job(
+        RegisterSpec(gguf_path=gguf_path, name=name, gguf_sha256=sha256, template=modelfile.template,
+                     system=modelfile.system, parameters=modelfile.parameters_json(), host=spec.host),  # fmt: skip
+        _mapped(ctx, "create"),
+    )
+    timings["upload+create"] = time.monotonic() - t0
+    return True, None, result.name
+
+
+def _smoke(spec: PackageSpec, registered_name: str | None, gguf_path: Path, derived: Any,
+           ctx: JobContext, timings: dict[str, float]) -> SmokeResult | None:  # fmt: skip
+    if not spec.smoke:
+        return None
+    from engine.chat import ChatMessage, open_backend
+
+    t0 = time.monotonic()
+    ctx.progress("smoke", 0, SMOKE_MAX_TOKENS, unit="tokens")
+    backend = (open_backend(model=registered_name, host=spec.host) if registered_name
+               else open_backend(gguf=gguf_path))  # fmt: skip
+    content, thinking, done_reason, count, n = [], [], None, None, 0
+    try:
+        options = {"num_predict": SMOKE_MAX_TOKENS, "temperature": 0}
+        for chunk in backend.stream([ChatMessage(role="user", content=SMOKE_PROMPT)], options=options,
+                                    cancel_event=ctx.cancel_event):  # fmt: skip
+            content.append(chunk.content)
+            thinking.append(chunk.thinking)
+            n += 1
+            ctx.progress("smoke", min(n, SMOKE_MAX_TOKENS), SMOKE_MAX_TOKENS, unit="tokens")
+            if chunk.done and chunk.stats:
+                done_reason, count = chunk.stats.done_reason, chunk.stats.completion_tokens
+    finally:
+        backend.close()
+    ctx.check_cancelled()
+    stops = tuple(getattr(derived, "stops", ()) or ())
+    result = check_reply(content="".join(content), thinking="".join(thinking),
+                         done_reason=done_reason, eval_count=count, stop_markers=stops)  # fmt: skip
+    ctx.progress("smoke", SMOKE_MAX_TOKENS, SMOKE_MAX_TOKENS, unit="tokens")
+    for problem in result.problems:
+        ctx.warn(f"smoke chat: {problem}")
+    timings["smoke"] = time.monotonic() - t0
+    return result
+
+
+# -- helpers ---------------------------------------------------------------------------
+def _mapped(ctx: JobContext, stage: str) -> JobContext:
+    """A context for an inner job whose progress shows under a pipeline stage."""
+
+    def sink(event: Event) -> None:
+        if isinstance(event, Progress):
+            target = _STAGE_MAP.get(event.stage, stage)
+            if target == stage and event.stage not in (stage, *_STAGE_MAP):
+                if stage == "create":  # Ollama's statuses ("parsing GGUF", …) are the create stage
+                    ctx.log(event.stage, level="debug")
+            ctx.progress(target, event.done, event.total, unit=event.unit)
+        elif isinstance(event, Log):
+            ctx.log(event.text, level=event.level)
+
+    return JobContext(sink, cancel_event=ctx.cancel_event, min_interval=0)
+
+
+def _copy_hashing(source: Path, target: Path, ctx: JobContext) -> str:
+    digest = hashlib.sha256()
+    total = source.stat().st_size
+    done = 0
+    with atomic_file(target) as tmp, open(source, "rb") as src, open(tmp, "wb") as dst:
+        while chunk := src.read(COPY_CHUNK):
+            ctx.check_cancelled()
+            digest.update(chunk)
+            dst.write(chunk)
+            done += len(chunk)
+            ctx.progress("convert", done, total, unit="B")
+    return digest.hexdigest()
+
+
+def _hash_file(path: Path, ctx: JobContext) -> str:
+    digest = hashlib.sha256()
+    total, done = path.stat().st_size, 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(COPY_CHUNK):
+            ctx.check_cancelled()
+            digest.update(chunk)
+            done += len(chunk)
+            ctx.progress("convert", done, total, unit="B")
+    return digest.hexdigest()
+
+
+def _remove(paths: list[Path], folder: Path | None) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
+    if folder is not None and folder.is_dir() and not any(folder.iterdir()):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+__all__ = ["package_job"]

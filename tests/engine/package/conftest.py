@@ -1,0 +1,1 @@
+from tests.ollama_double.fixtures import *  # noqa: F403

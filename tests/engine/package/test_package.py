@@ -1,0 +1,139 @@
+"""``tuneforge package`` end to end on fixture models against the Ollama test double."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import threading
+
+import pytest
+
+from engine.cli.main import main
+from engine.errors import InputError
+from engine.jobs import JobContext, run_job
+from engine.jobs.events import Progress
+from engine.modelfile import parse_modelfile
+from engine.package import PackageSpec, package_job, safe_file_stem
+
+pytestmark = pytest.mark.slow
+
+
+def _sha(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_safe_file_stem():
+    assert safe_file_stem("me/模型:v1") == "me-模型-v1"
+    assert safe_file_stem("qwen:latest") == "qwen"
+
+
+def test_package_model_folder_registers_exact_blob_template_and_stops(tiny_models, ollama_double, tmp_path):
+    model = tiny_models("qwen2")
+    out = tmp_path / "输出 folder"
+    events = []
+    outcome = run_job(
+        package_job,
+        PackageSpec(source=model, name="tiny-qwen:v1", quant_type="Q8_0", out_dir=out,
+                    host=ollama_double.url, system="你是一个助手。", params=(("temperature", "0.3"),)),
+        on_event=events.append,
+    )
+    assert outcome.ok, outcome.error
+    result = outcome.result
+    gguf, modelfile_path = out / "tiny-qwen-v1.gguf", out / "Modelfile"
+    assert result.gguf_path == gguf and gguf.is_file() and modelfile_path.is_file()
+    assert result.sha256 == _sha(gguf)
+    assert result.registered and result.name == "tiny-qwen:v1"
+
+    # The double holds exactly our blob, and the model has our template, stops and parameters.
+    assert ollama_double.has_blob_file(f"sha256:{result.sha256}")
+    creates = ollama_double.calls("POST", "/api/create")
+    assert len(creates) == 1
+    body = creates[0].body
+    modelfile = parse_modelfile(modelfile_path.read_text(encoding="utf-8"))
+    assert body["files"] == {gguf.name: f"sha256:{result.sha256}"} or list(body["files"].values()) == [f"sha256:{result.sha256}"]
+    assert body["template"] == modelfile.template and "<|im_start|>" in body["template"]
+    assert body["system"] == "你是一个助手。"
+    assert isinstance(body["parameters"]["stop"], list) and "<|im_end|>" in body["parameters"]["stop"]
+    assert body["parameters"]["temperature"] == 0.3
+    assert modelfile.from_path == f"./{gguf.name}"
+    assert result.parity and result.parity["status"] == "identical"
+
+    # The smoke chat went through Ollama and passed.
+    assert result.smoke is not None and result.smoke.ok, result.smoke
+    stages = {e.stage for e in events if isinstance(e, Progress)}
+    assert {"convert", "modelfile", "upload", "smoke"} <= stages
+
+
+def test_package_cli_without_ollama_still_writes_files(tiny_models, tmp_path, capsys):
+    model = tiny_models("llama3")
+    out = tmp_path / "out 目录"
+    rc = main(["package", str(model), "--name", "tiny-llama", "--type", "f16", "--out", str(out),
+               "--host", "http://127.0.0.1:9", "--no-smoke"])  # fmt: skip
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    assert (out / "tiny-llama.gguf").is_file() and (out / "Modelfile").is_file()
+    assert "ollama create tiny-llama" in captured.out + captured.err
+
+
+def test_invalid_name_fails_before_any_work(tiny_models, tmp_path):
+    out = tmp_path / "out"
+    outcome = run_job(package_job, PackageSpec(source=tiny_models("qwen2"), name="bad name!", out_dir=out))
+    assert outcome.status == "failed" and isinstance(outcome.error, InputError)
+    assert not out.exists()
+
+
+def test_cancel_during_conversion_leaves_nothing(tiny_models, ollama_double, tmp_path):
+    out = tmp_path / "cancelled"
+    cancel = threading.Event()
+
+    def on_event(event):
+        if isinstance(event, Progress) and event.stage == "convert" and event.done > 0:
+            cancel.set()
+
+    ctx = JobContext(on_event, cancel_event=cancel)
+    outcome = run_job(package_job, PackageSpec(source=tiny_models("qwen2"), name="c1", out_dir=out,
+                                               host=ollama_double.url), ctx=ctx)  # fmt: skip
+    assert outcome.status == "cancelled"
+    assert not out.exists()
+    assert not ollama_double.calls("POST", "/api/create")
+
+
+def test_cancel_during_upload_leaves_no_files_and_no_model(tiny_models, ollama_double, tmp_path):
+    out = tmp_path / "cancelled upload"
+    ollama_double.faults.upload_bytes_per_second = 20_000
+    cancel = threading.Event()
+
+    def on_event(event):
+        if isinstance(event, Progress) and event.stage == "upload" and event.done > 0:
+            cancel.set()
+
+    ctx = JobContext(on_event, cancel_event=cancel)
+    outcome = run_job(package_job, PackageSpec(source=tiny_models("qwen2"), name="c2", quant_type="F16",
+                                               out_dir=out, host=ollama_double.url), ctx=ctx)  # fmt: skip
+    assert outcome.status == "cancelled"
+    assert not out.exists()
+    assert not ollama_double.calls("POST", "/api/create")
+
+
+def test_package_gguf_source(tiny_models, ollama_double, tmp_path):
+    first = run_job(package_job, PackageSpec(source=tiny_models("qwen3"), name="q3", quant_type="Q8_0",
+                                             out_dir=tmp_path / "a", register=False, smoke=False))  # fmt: skip
+    assert first.ok, first.error
+    source = tmp_path / "投喂的 资料" / "my model.gguf"
+    source.parent.mkdir()
+    shutil.copy(first.result.gguf_path, source)
+    outcome = run_job(package_job, PackageSpec(source=source, name="q3-from-gguf", out_dir=tmp_path / "b",
+                                               host=ollama_double.url, smoke=False))  # fmt: skip
+    assert outcome.ok, outcome.error
+    result = outcome.result
+    assert result.file_type == "Q8_0" and result.sha256 == _sha(source)
+    body = ollama_double.calls("POST", "/api/create")[0].body
+    assert "<think>" in json.dumps(body["template"]) or "Thinking" in body["template"]
+
+
+def test_package_lora_adapter(tiny_lora_adapter, ollama_double, tmp_path):
+    outcome = run_job(package_job, PackageSpec(source=tiny_lora_adapter, name="tuned", quant_type="Q8_0",
+                                               out_dir=tmp_path / "tuned", host=ollama_double.url))  # fmt: skip
+    assert outcome.ok, outcome.error
+    assert outcome.result.registered and outcome.result.smoke.ok
