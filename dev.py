@@ -37,7 +37,7 @@ def run(*cmd: str | Path, env: dict[str, str] | None = None) -> None:
 
 
 def setup(extras: str) -> Path:
-    if sys.version_info < (3, 10):
+    if sys.version_info < (3, 10):  # noqa: UP036 - dev.py may be run by any python3
         sys.exit("Tuneforge needs Python 3.10 or newer.")
     if not venv_python().exists():
         print(f"creating {VENV}", flush=True)

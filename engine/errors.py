@@ -89,7 +89,7 @@ class ResourceError(TuneforgeError):
     code = "resource"
 
 
-class JobCancelled(TuneforgeError):  # noqa: N818 - it is not a failure, so no "Error" suffix
+class JobCancelled(TuneforgeError):
     """Raised inside a job by ``ctx.check_cancelled()``. Cancelling is not failing."""
 
     code = "cancelled"

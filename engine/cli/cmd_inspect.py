@@ -59,7 +59,10 @@ def describe(data: dict[str, Any]) -> list[tuple[str, str]]:
             ("kind", f"{a['peft_type']} adapter" + (" (DoRA)" if a["use_dora"] else "")),
             ("base model", a["base_model"] or "not recorded"),
             ("base found at", a["base_found"] or "not found locally"),
-            ("rank / alpha", f"{a['rank']} / {a['alpha']}" + (" (rsLoRA)" if a["use_rslora"] else "")),
+            (
+                "rank / alpha",
+                f"{a['rank']} / {a['alpha']}" + (" (rsLoRA)" if a["use_rslora"] else ""),
+            ),
             ("target modules", ", ".join(a["target_modules"]) or "none"),
             ("parameters", human_count(a["parameters"])),
         ]

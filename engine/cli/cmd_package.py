@@ -20,20 +20,36 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     parser.add_argument("source", type=Path, help="model folder, LoRA adapter folder or .gguf")
     parser.add_argument("--name", required=True, help="Ollama model name, e.g. my-model:v1")
-    parser.add_argument("--type", dest="quant_type", default=None,
-                        help="Q4_K_M (default for folders), Q5_K_M, Q6_K, Q8_0, F16, BF16, …; "
-                        "a .gguf is kept as it is unless --type is given")  # fmt: skip
+    parser.add_argument(
+        "--type",
+        dest="quant_type",
+        default=None,
+        help="Q4_K_M (default for folders), Q5_K_M, Q6_K, Q8_0, F16, BF16, …; "
+        "a .gguf is kept as it is unless --type is given",
+    )
     parser.add_argument("--system", default=None, help="system prompt (SYSTEM in the Modelfile)")
-    parser.add_argument("--param", action="append", default=[], metavar="K=V",
-                        help="a Modelfile PARAMETER; repeat for several (and for several stop)")  # fmt: skip
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="K=V",
+        help="a Modelfile PARAMETER; repeat for several (and for several stop)",
+    )
     parser.add_argument("--out", type=Path, default=None, help="output folder (default ./NAME)")
-    parser.add_argument("--host", default=None, help="Ollama URL (default: OLLAMA_HOST or 127.0.0.1:11434)")
+    parser.add_argument(
+        "--host", default=None, help="Ollama URL (default: OLLAMA_HOST or 127.0.0.1:11434)"
+    )
     parser.add_argument("--no-register", action="store_true", help="only write the files")
     parser.add_argument("--no-smoke", action="store_true", help="skip the smoke chat")
-    parser.add_argument("--base", type=Path, default=None, help="base model folder for a LoRA adapter")
-    parser.add_argument("--download-base", action="store_true",
-                        help="download the adapter's base model if it is not found locally "
-                        "(honours HF_ENDPOINT and HF_HOME)")  # fmt: skip
+    parser.add_argument(
+        "--base", type=Path, default=None, help="base model folder for a LoRA adapter"
+    )
+    parser.add_argument(
+        "--download-base",
+        action="store_true",
+        help="download the adapter's base model if it is not found locally "
+        "(honours HF_ENDPOINT and HF_HOME)",
+    )
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.set_defaults(func=run)
@@ -46,8 +62,11 @@ def parse_params(items: list[str]) -> tuple[tuple[str, str], ...]:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise InputError(f"--param {item!r} is not KEY=VALUE", field="param",
-                             hint="For example: --param temperature=0.7 --param stop='<|im_end|>'")  # fmt: skip
+            raise InputError(
+                f"--param {item!r} is not KEY=VALUE",
+                field="param",
+                hint="For example: --param temperature=0.7 --param stop='<|im_end|>'",
+            )
         pairs.append((key.strip(), value))
     return tuple(pairs)
 
@@ -58,11 +77,19 @@ def run(args: argparse.Namespace) -> int:
     from engine.package import PackageSpec, package_job
 
     spec = PackageSpec(
-        source=args.source, name=args.name, quant_type=args.quant_type, system=args.system,
-        params=parse_params(args.param), out_dir=args.out, host=args.host,
-        register=not args.no_register, smoke=not args.no_smoke, base_dir=args.base,
-        allow_download=args.download_base, threads=args.threads,
-    )  # fmt: skip
+        source=args.source,
+        name=args.name,
+        quant_type=args.quant_type,
+        system=args.system,
+        params=parse_params(args.param),
+        out_dir=args.out,
+        host=args.host,
+        register=not args.no_register,
+        smoke=not args.no_smoke,
+        base_dir=args.base,
+        allow_download=args.download_base,
+        threads=args.threads,
+    )
     outcome = run_cli_job(package_job, spec, quiet=args.json)
     if not outcome.ok:
         return exit_code(outcome)
@@ -72,12 +99,16 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print()
     print(f"model         {result.name}")
-    print(f"GGUF          {result.gguf_path}  ({human_bytes(result.size_bytes)}, {result.file_type})")
+    print(
+        f"GGUF          {result.gguf_path}  ({human_bytes(result.size_bytes)}, {result.file_type})"
+    )
     print(f"Modelfile     {result.modelfile_path}")
     parity = result.parity or {}
     family = result.template_family or "unknown"
-    print(f"template      {family}; parity {parity.get('status', 'not checked')}"
-          + (f" — {parity['first_difference']}" if parity.get("first_difference") else ""))  # fmt: skip
+    print(
+        f"template      {family}; parity {parity.get('status', 'not checked')}"
+        + (f" — {parity['first_difference']}" if parity.get("first_difference") else "")
+    )
     if result.registered:
         print(f"Ollama        registered as {result.name}  →  ollama run {result.name}")
     else:

@@ -17,6 +17,14 @@ from engine.errors import TuneforgeError
 # name shown in help → module under engine.cli
 COMMANDS: tuple[str, ...] = (
     "inspect",
+    "package",
+    "convert",
+    "quantize",
+    "ollama",
+    "chat",
+    "merge",
+    "modelfile",
+    "template",
 )
 
 

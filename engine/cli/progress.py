@@ -66,7 +66,9 @@ class ProgressPrinter:
             self._line_open = True
         else:
             pct_i = int(100 * frac) if frac is not None else -1
-            if pct_i >= self._last_pct + 25 or (frac is not None and frac >= 1 and self._last_pct < 100):
+            if pct_i >= self._last_pct + 25 or (
+                frac is not None and frac >= 1 and self._last_pct < 100
+            ):
                 self._last_pct = pct_i
                 print(f"{event.stage}: {pct_i}% {_fmt_amount(event)}", file=self.stream, flush=True)
 

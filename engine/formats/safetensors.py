@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from math import prod
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -76,7 +77,7 @@ class SafetensorsFile:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.tensors, self.metadata, self._data_start = _read_header(self.path)
-        self._fh = None
+        self._fh: BinaryIO | None = None
         self._map: mmap.mmap | None = None
 
     def __enter__(self) -> SafetensorsFile:
@@ -95,11 +96,11 @@ class SafetensorsFile:
 
     def _mapped(self) -> mmap.mmap:
         if self._map is None:
-            self._fh = open(self.path, "rb")  # noqa: SIM115 - lives as long as the map
-            size = self.path.stat().st_size
-            if size == 0:
+            if self.path.stat().st_size == 0:
                 raise InputError("file is empty", path=self.path)
-            self._map = mmap.mmap(self._fh.fileno(), 0, access=mmap.ACCESS_READ)
+            fh = open(self.path, "rb")  # noqa: SIM115 - lives as long as the map
+            self._fh = fh
+            self._map = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
         return self._map
 
     def read(self, name: str) -> np.ndarray:
@@ -155,7 +156,9 @@ def _read_header(path: Path) -> tuple[dict[str, TensorInfo], dict[str, str], int
     return tensors, {str(k): str(v) for k, v in metadata.items()}, data_start
 
 
-def _tensor_info(path: Path, name: str, entry: object, data_start: int, data_size: int) -> TensorInfo:
+def _tensor_info(
+    path: Path, name: str, entry: object, data_start: int, data_size: int
+) -> TensorInfo:
     if not isinstance(entry, dict):
         raise InputError(f"tensor {name!r}: header entry is not an object", path=path, field=name)
     dtype = entry.get("dtype")

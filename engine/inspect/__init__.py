@@ -68,7 +68,9 @@ def source_kind(path: Path) -> str:
         "adapter folder (adapter_config.json) or a .gguf file."
     )
     if ggufs:
-        hint = "It holds several .gguf files: " + ", ".join(g.name for g in ggufs[:5]) + "; drop one."
+        hint = (
+            "It holds several .gguf files: " + ", ".join(g.name for g in ggufs[:5]) + "; drop one."
+        )
     raise InputError("not a model folder", path=path, hint=hint)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine.errors import InputError
-from engine.formats.safetensors import SafetensorsFile, looks_like_lfs_pointer, lfs_pointer_error
+from engine.formats.safetensors import SafetensorsFile, lfs_pointer_error, looks_like_lfs_pointer
 from engine.inspect.hf_model import read_json
 from engine.inspect.report import AdapterInfo
 

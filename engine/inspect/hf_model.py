@@ -51,7 +51,11 @@ def read_json(path: Path) -> dict[str, Any]:
 def text_config(config: dict[str, Any]) -> dict[str, Any]:
     """Fields of the language model; multimodal configs nest them in ``text_config``."""
     nested = config.get("text_config")
-    return {**nested, **{k: v for k, v in config.items() if k not in nested}} if isinstance(nested, dict) else config
+    return (
+        {**nested, **{k: v for k, v in config.items() if k not in nested}}
+        if isinstance(nested, dict)
+        else config
+    )
 
 
 def read_chat_template(model_dir: Path) -> str | None:
@@ -86,7 +90,9 @@ def tokenizer_kind(model_dir: Path) -> str | None:
     model_type = str(model.get("type", "")).upper()
     if model_type == "BPE":
         return "sentencepiece" if model.get("byte_fallback") else "bpe"
-    return {"UNIGRAM": "unigram", "WORDPIECE": "wordpiece", "WORDLEVEL": "wordlevel"}.get(model_type)
+    return {"UNIGRAM": "unigram", "WORDPIECE": "wordpiece", "WORDLEVEL": "wordlevel"}.get(
+        model_type
+    )
 
 
 def inspect_hf_model(model_dir: Path) -> tuple[ModelInfo, list[str]]:
@@ -106,7 +112,7 @@ def inspect_hf_model(model_dir: Path) -> tuple[ModelInfo, list[str]]:
             "config.json has no 'architectures' entry",
             path=config_path,
             field="architectures",
-            hint="Add e.g. \"architectures\": [\"Qwen2ForCausalLM\"] matching the model.",
+            hint='Add e.g. "architectures": ["Qwen2ForCausalLM"] matching the model.',
         )
     architecture = str(architectures[0])
 
@@ -128,7 +134,9 @@ def inspect_hf_model(model_dir: Path) -> tuple[ModelInfo, list[str]]:
     else:
         dtype = "unknown"
 
-    context_length = next((int(tconf[k]) for k in _CONTEXT_KEYS if isinstance(tconf.get(k), int)), None)
+    context_length = next(
+        (int(tconf[k]) for k in _CONTEXT_KEYS if isinstance(tconf.get(k), int)), None
+    )
     generation: dict[str, Any] = {}
     gen_path = model_dir / "generation_config.json"
     if gen_path.is_file():
@@ -149,7 +157,7 @@ def inspect_hf_model(model_dir: Path) -> tuple[ModelInfo, list[str]]:
             + ", ".join(_supported_architectures())
         )
     tied = bool(tconf.get("tie_word_embeddings", config.get("tie_word_embeddings", False)))
-    info = ModelInfo(
+    model_info = ModelInfo(
         architecture=architecture,
         model_type=tconf.get("model_type") or config.get("model_type"),
         parameters=parameters,
@@ -168,7 +176,7 @@ def inspect_hf_model(model_dir: Path) -> tuple[ModelInfo, list[str]]:
         tied_embeddings=tied or not has_lm_head,
         supported=supported,
     )
-    return info, warnings
+    return model_info, warnings
 
 
 def _supported_architectures() -> tuple[str, ...]:

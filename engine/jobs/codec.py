@@ -76,13 +76,13 @@ def _coerce(data: Any, hint: Any) -> Any:
         if len(args) == 2 and args[1] is Ellipsis:
             return tuple(_coerce(v, args[0]) for v in data)
         if args:
-            return tuple(_coerce(v, a) for v, a in zip(data, args))
+            return tuple(_coerce(v, a) for v, a in zip(data, args, strict=False))
         return tuple(data)
     if origin is list:
         return [_coerce(v, args[0] if args else Any) for v in data]
     if origin is dict:
         value_hint = args[1] if len(args) == 2 else Any
         return {k: _coerce(v, value_hint) for k, v in data.items()}
-    if dataclasses.is_dataclass(hint) and isinstance(data, dict):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint) and isinstance(data, dict):
         return from_plain({"__type__": f"{hint.__module__}:{hint.__qualname__}", **data})
     return data

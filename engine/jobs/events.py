@@ -55,7 +55,7 @@ class Cancelled:
     kind: str = field(default="cancelled", init=False)
 
 
-Event = Union[Progress, Log, Finished, Failed, Cancelled]
+Event = Union[Progress, Log, Finished, Failed, Cancelled]  # noqa: UP007 - a runtime alias on 3.10
 _KINDS: dict[str, type] = {
     "progress": Progress,
     "log": Log,

@@ -40,8 +40,11 @@ def package_job(spec: PackageSpec, ctx: JobContext) -> PackageResult:
     gguf_path = out_dir / f"{stem}.gguf"
     modelfile_path = out_dir / "Modelfile"
     if gguf_path.resolve() == source.resolve():
-        raise InputError("the output would overwrite the source file", path=source,
-                         hint="Choose another output folder or model name.")  # fmt: skip
+        raise InputError(
+            "the output would overwrite the source file",
+            path=source,
+            hint="Choose another output folder or model name.",
+        )
     created_dir = not out_dir.exists()
     timings: dict[str, float] = {}
     warnings: list[str] = []
@@ -53,7 +56,9 @@ def package_job(spec: PackageSpec, ctx: JobContext) -> PackageResult:
 
         t0 = time.monotonic()
         written.append(gguf_path)
-        sha256, size, file_type = _make_gguf(spec, kind, source, model_dir, adapter_dir, gguf_path, ctx)
+        sha256, size, file_type = _make_gguf(
+            spec, kind, source, model_dir, adapter_dir, gguf_path, ctx
+        )
         timings["convert"] = time.monotonic() - t0
 
         t0 = time.monotonic()
@@ -71,9 +76,13 @@ def package_job(spec: PackageSpec, ctx: JobContext) -> PackageResult:
         timings["modelfile"] = time.monotonic() - t0
         ctx.check_cancelled()
 
-        registered, note, registered_name = _register(spec, name, gguf_path, sha256, modelfile, ctx, timings)
+        registered, note, registered_name = _register(
+            spec, name, gguf_path, sha256, modelfile, ctx, timings
+        )
         written.clear()  # complete and registered (or deliberately not): keep everything
-        smoke = _smoke(spec, registered_name if registered else None, gguf_path, derived, ctx, timings)
+        smoke = _smoke(
+            spec, registered_name if registered else None, gguf_path, derived, ctx, timings
+        )
     except JobCancelled:
         _remove(written, out_dir if created_dir else None)
         raise
@@ -81,7 +90,7 @@ def package_job(spec: PackageSpec, ctx: JobContext) -> PackageResult:
         if written and gguf_path.exists() and modelfile_path.exists():
             exc.hint = (exc.hint + "\n  → " if exc.hint else "") + (
                 f"The GGUF and Modelfile are complete in {out_dir}; register them later "
-                f"with: ollama create {name} -f \"{modelfile_path}\""
+                f'with: ollama create {name} -f "{modelfile_path}"'
             )
         else:
             _remove(written, out_dir if created_dir else None)
@@ -105,7 +114,9 @@ def package_job(spec: PackageSpec, ctx: JobContext) -> PackageResult:
 
 
 # -- stages ----------------------------------------------------------------------------
-def _plan_sources(spec: PackageSpec, kind: str, source: Path, ctx: JobContext) -> tuple[Path | None, Path | None]:
+def _plan_sources(
+    spec: PackageSpec, kind: str, source: Path, ctx: JobContext
+) -> tuple[Path | None, Path | None]:
     """(model folder, adapter folder) to convert; the base is resolved for an adapter."""
     if kind == "hf_model":
         return source, None
@@ -115,15 +126,26 @@ def _plan_sources(spec: PackageSpec, kind: str, source: Path, ctx: JobContext) -
 
     ctx.progress("merge", 0, 1)
     adapter = read_adapter(source)
-    base = resolve_base(adapter, explicit_base=spec.base_dir, allow_download=spec.allow_download,
-                        ctx=_mapped(ctx, "merge"))  # fmt: skip
+    base = resolve_base(
+        adapter,
+        explicit_base=spec.base_dir,
+        allow_download=spec.allow_download,
+        ctx=_mapped(ctx, "merge"),
+    )
     ctx.log(f"LoRA adapter on {base}; merging while converting")
     ctx.progress("merge", 1, 1)
     return base, source
 
 
-def _make_gguf(spec: PackageSpec, kind: str, source: Path, model_dir: Path | None,
-               adapter_dir: Path | None, gguf_path: Path, ctx: JobContext) -> tuple[str, int, str]:  # fmt: skip
+def _make_gguf(
+    spec: PackageSpec,
+    kind: str,
+    source: Path,
+    model_dir: Path | None,
+    adapter_dir: Path | None,
+    gguf_path: Path,
+    ctx: JobContext,
+) -> tuple[str, int, str]:
     inner = _mapped(ctx, "convert")
     if kind == "gguf":
         return _gguf_from_gguf(spec, source, gguf_path, inner)
@@ -131,15 +153,23 @@ def _make_gguf(spec: PackageSpec, kind: str, source: Path, model_dir: Path | Non
 
     assert model_dir is not None
     result = convert_job(
-        ConvertSpec(model_dir=model_dir, output=gguf_path, out_type=spec.quant_type or DEFAULT_QUANT,
-                    adapter_dir=adapter_dir, base_dir=model_dir if adapter_dir else None,
-                    threads=spec.threads, model_name=spec.name.split(":")[0]),  # fmt: skip
+        ConvertSpec(
+            model_dir=model_dir,
+            output=gguf_path,
+            out_type=spec.quant_type or DEFAULT_QUANT,
+            adapter_dir=adapter_dir,
+            base_dir=model_dir if adapter_dir else None,
+            threads=spec.threads,
+            model_name=spec.name.split(":")[0],
+        ),
         inner,
     )
     return result.sha256, result.size_bytes, result.out_type.upper()
 
 
-def _gguf_from_gguf(spec: PackageSpec, source: Path, gguf_path: Path, ctx: JobContext) -> tuple[str, int, str]:
+def _gguf_from_gguf(
+    spec: PackageSpec, source: Path, gguf_path: Path, ctx: JobContext
+) -> tuple[str, int, str]:
     from engine.inspect import inspect_path
     from engine.quant import parse_file_type
 
@@ -149,15 +179,21 @@ def _gguf_from_gguf(spec: PackageSpec, source: Path, gguf_path: Path, ctx: JobCo
     if wanted.upper() != current_type.upper():
         from engine.quant.requantize import QuantizeSpec, quantize_gguf
 
-        quantize_gguf(QuantizeSpec(input_path=source, output_path=gguf_path, file_type=wanted, threads=spec.threads), ctx)
+        quantize_gguf(
+            QuantizeSpec(
+                input_path=source, output_path=gguf_path, file_type=wanted, threads=spec.threads
+            ),
+            ctx,
+        )
         sha = _hash_file(gguf_path, ctx)
         return sha, gguf_path.stat().st_size, wanted.upper()
     sha = _copy_hashing(source, gguf_path, ctx)
     return sha, gguf_path.stat().st_size, current_type
 
 
-def _build_modelfile(spec: PackageSpec, kind: str, model_dir: Path | None, adapter_dir: Path | None,
-                     gguf_path: Path) -> Any:  # fmt: skip
+def _build_modelfile(
+    spec: PackageSpec, kind: str, model_dir: Path | None, adapter_dir: Path | None, gguf_path: Path
+) -> Any:
     from engine.inspect import read_chat_template
     from engine.modelfile import build_modelfile
 
@@ -170,14 +206,25 @@ def _build_modelfile(spec: PackageSpec, kind: str, model_dir: Path | None, adapt
             params[key] = [value] if key == "stop" else value
     from_path = f"./{gguf_path.name}"
     if kind == "gguf":
-        return build_modelfile(from_path=from_path, gguf_path=gguf_path, system=spec.system, params=params)
+        return build_modelfile(
+            from_path=from_path, gguf_path=gguf_path, system=spec.system, params=params
+        )
     # A fine-tune may ship its own chat template next to the adapter: it wins.
     template_dir = adapter_dir if adapter_dir and read_chat_template(adapter_dir) else model_dir
-    return build_modelfile(from_path=from_path, model_dir=template_dir, system=spec.system, params=params)
+    return build_modelfile(
+        from_path=from_path, model_dir=template_dir, system=spec.system, params=params
+    )
 
 
-def _register(spec: PackageSpec, name: str, gguf_path: Path, sha256: str, modelfile: Any,
-              ctx: JobContext, timings: dict[str, float]) -> tuple[bool, str | None, str]:  # fmt: skip
+def _register(
+    spec: PackageSpec,
+    name: str,
+    gguf_path: Path,
+    sha256: str,
+    modelfile: Any,
+    ctx: JobContext,
+    timings: dict[str, float],
+) -> tuple[bool, str | None, str]:
     by_hand = f'ollama create {name} -f "{gguf_path.parent / "Modelfile"}"'
     if not spec.register:
         return False, f"not registered (--no-register); to register: {by_hand}", name
@@ -190,29 +237,48 @@ def _register(spec: PackageSpec, name: str, gguf_path: Path, sha256: str, modelf
         return False, note, name
     t0 = time.monotonic()
     result = register_job(
-        RegisterSpec(gguf_path=gguf_path, name=name, gguf_sha256=sha256, template=modelfile.template,
-                     system=modelfile.system, parameters=modelfile.parameters_json(), host=spec.host),  # fmt: skip
+        RegisterSpec(
+            gguf_path=gguf_path,
+            name=name,
+            gguf_sha256=sha256,
+            template=modelfile.template,
+            system=modelfile.system,
+            parameters=modelfile.parameters_json(),
+            host=spec.host,
+        ),
         _mapped(ctx, "create"),
     )
     timings["upload+create"] = time.monotonic() - t0
     return True, None, result.name
 
 
-def _smoke(spec: PackageSpec, registered_name: str | None, gguf_path: Path, derived: Any,
-           ctx: JobContext, timings: dict[str, float]) -> SmokeResult | None:  # fmt: skip
+def _smoke(
+    spec: PackageSpec,
+    registered_name: str | None,
+    gguf_path: Path,
+    derived: Any,
+    ctx: JobContext,
+    timings: dict[str, float],
+) -> SmokeResult | None:
     if not spec.smoke:
         return None
     from engine.chat import ChatMessage, open_backend
 
     t0 = time.monotonic()
     ctx.progress("smoke", 0, SMOKE_MAX_TOKENS, unit="tokens")
-    backend = (open_backend(model=registered_name, host=spec.host) if registered_name
-               else open_backend(gguf=gguf_path))  # fmt: skip
+    backend = (
+        open_backend(model=registered_name, host=spec.host)
+        if registered_name
+        else open_backend(gguf=gguf_path)
+    )
     content, thinking, done_reason, count, n = [], [], None, None, 0
     try:
         options = {"num_predict": SMOKE_MAX_TOKENS, "temperature": 0}
-        for chunk in backend.stream([ChatMessage(role="user", content=SMOKE_PROMPT)], options=options,
-                                    cancel_event=ctx.cancel_event):  # fmt: skip
+        for chunk in backend.stream(
+            [ChatMessage(role="user", content=SMOKE_PROMPT)],
+            options=options,
+            cancel_event=ctx.cancel_event,
+        ):
             content.append(chunk.content)
             thinking.append(chunk.thinking)
             n += 1
@@ -223,8 +289,13 @@ def _smoke(spec: PackageSpec, registered_name: str | None, gguf_path: Path, deri
         backend.close()
     ctx.check_cancelled()
     stops = tuple(getattr(derived, "stops", ()) or ())
-    result = check_reply(content="".join(content), thinking="".join(thinking),
-                         done_reason=done_reason, eval_count=count, stop_markers=stops)  # fmt: skip
+    result = check_reply(
+        content="".join(content),
+        thinking="".join(thinking),
+        done_reason=done_reason,
+        eval_count=count,
+        stop_markers=stops,
+    )
     ctx.progress("smoke", SMOKE_MAX_TOKENS, SMOKE_MAX_TOKENS, unit="tokens")
     for problem in result.problems:
         ctx.warn(f"smoke chat: {problem}")

@@ -31,7 +31,11 @@ def imported_roots(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             roots.add(node.module.split(".")[0])
         elif isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "import_module":
-            if node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+            if (
+                node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
                 roots.add(node.args[0].value.split(".")[0])
     return roots
 
@@ -64,13 +68,20 @@ def test_desktop_imports(path):
 def _modules_after(code: str) -> set[str]:
     probe = code + "\nimport json, sys; print(json.dumps(sorted(sys.modules)))"
     out = subprocess.run(
-        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True, timeout=120
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
     ).stdout
     return {m.split(".")[0] for m in json.loads(out.strip().splitlines()[-1])}
 
 
 def test_import_engine_and_cli_is_light():
-    loaded = _modules_after("import engine, engine.jobs, engine.inspect; from engine.cli.main import build_parser; build_parser()")
+    loaded = _modules_after(
+        "import engine, engine.jobs, engine.inspect; from engine.cli.main import build_parser; build_parser()"
+    )
     assert not loaded & (HEAVY | QT | {"llama_cpp"}), sorted(loaded & (HEAVY | QT | {"llama_cpp"}))
 
 

@@ -9,7 +9,9 @@ from pathlib import Path
 import numpy as np
 
 
-def write_safetensors(path: Path, tensors: dict[str, np.ndarray], *, dtype_names: dict[str, str] | None = None) -> None:
+def write_safetensors(
+    path: Path, tensors: dict[str, np.ndarray], *, dtype_names: dict[str, str] | None = None
+) -> None:
     """Write a valid safetensors file (uint16 arrays are stored as BF16 unless told otherwise)."""
     names = {np.dtype("float32"): "F32", np.dtype("float16"): "F16", np.dtype("uint16"): "BF16"}
     header: dict[str, object] = {"__metadata__": {"format": "pt"}}
@@ -18,7 +20,11 @@ def write_safetensors(path: Path, tensors: dict[str, np.ndarray], *, dtype_names
     for name, arr in tensors.items():
         raw = np.ascontiguousarray(arr).tobytes()
         dtype = (dtype_names or {}).get(name) or names[arr.dtype]
-        header[name] = {"dtype": dtype, "shape": list(arr.shape), "data_offsets": [offset, offset + len(raw)]}
+        header[name] = {
+            "dtype": dtype,
+            "shape": list(arr.shape),
+            "data_offsets": [offset, offset + len(raw)],
+        }
         offset += len(raw)
         blobs.append(raw)
     head = json.dumps(header).encode()
@@ -26,7 +32,9 @@ def write_safetensors(path: Path, tensors: dict[str, np.ndarray], *, dtype_names
     path.write_bytes(struct.pack("<Q", len(head)) + head + b"".join(blobs))
 
 
-def write_tiny_model(folder: Path, *, architecture: str = "Qwen2ForCausalLM", chat_template: str | None = None) -> Path:
+def write_tiny_model(
+    folder: Path, *, architecture: str = "Qwen2ForCausalLM", chat_template: str | None = None
+) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(0)
     tensors = {
@@ -57,7 +65,9 @@ def write_tiny_model(folder: Path, *, architecture: str = "Qwen2ForCausalLM", ch
     return folder
 
 
-def write_tiny_gguf(path: Path, *, chat_template: str | None = "{{ '<|im_start|>' }}<|im_end|>") -> Path:
+def write_tiny_gguf(
+    path: Path, *, chat_template: str | None = "{{ '<|im_start|>' }}<|im_end|>"
+) -> Path:
     import gguf
 
     writer = gguf.GGUFWriter(str(path), "qwen2")

@@ -43,8 +43,15 @@ def test_json_output_is_stable(user_dir, capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["schema_version"] == 1 and data["kind"] == "hf_model"
     assert set(data["model"]) >= {
-        "architecture", "parameters", "dtype", "disk_bytes", "context_length",
-        "tokenizer", "chat_template", "chat_template_family", "generation_defaults",
+        "architecture",
+        "parameters",
+        "dtype",
+        "disk_bytes",
+        "context_length",
+        "tokenizer",
+        "chat_template",
+        "chat_template_family",
+        "generation_defaults",
     }
 
 
@@ -61,7 +68,12 @@ def test_gguf_file(user_dir):
     report = inspect_path(path)
     assert report.kind == "gguf"
     g = report.gguf
-    assert (g.architecture, g.file_type, g.tensor_count, g.context_length) == ("qwen2", "Q4_K_M", 2, 2048)
+    assert (g.architecture, g.file_type, g.tensor_count, g.context_length) == (
+        "qwen2",
+        "Q4_K_M",
+        2,
+        2048,
+    )
     assert g.name == "tiny 模型" and g.chat_template and g.tokenizer == "gpt2"
     assert g.parameters == 4 * 8 + 8
 
@@ -75,12 +87,22 @@ def test_adapter_folder(user_dir):
     write_safetensors(
         adapter / "adapter_model.safetensors",
         {
-            "base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight": np.ones((4, 8), np.float32),
-            "base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight": np.ones((8, 4), np.float32),
+            "base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight": np.ones(
+                (4, 8), np.float32
+            ),
+            "base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight": np.ones(
+                (8, 4), np.float32
+            ),
         },
     )
-    config = {"peft_type": "LORA", "base_model_name_or_path": str(base), "r": 4, "lora_alpha": 8,
-              "target_modules": ["v_proj", "q_proj"], "use_rslora": False}
+    config = {
+        "peft_type": "LORA",
+        "base_model_name_or_path": str(base),
+        "r": 4,
+        "lora_alpha": 8,
+        "target_modules": ["v_proj", "q_proj"],
+        "use_rslora": False,
+    }
     (adapter / "adapter_config.json").write_text(json.dumps(config), encoding="utf-8")
     report = inspect_path(adapter)
     assert report.kind == "lora_adapter"
@@ -141,7 +163,11 @@ def test_unsupported_dtype(user_dir):
     folder = write_tiny_model(user_dir / "m")
     import numpy as np
 
-    write_safetensors(folder / "model.safetensors", {"w": np.zeros((2, 2), np.uint16)}, dtype_names={"w": "F8_E4M3"})
+    write_safetensors(
+        folder / "model.safetensors",
+        {"w": np.zeros((2, 2), np.uint16)},
+        dtype_names={"w": "F8_E4M3"},
+    )
     with pytest.raises(UnsupportedError, match="F8_E4M3"):
         inspect_path(folder)
 
@@ -161,7 +187,9 @@ def test_pickle_checkpoint_is_refused_not_opened(user_dir):
     folder.mkdir()
     # A pickle that would run code if it were ever unpickled.
     (folder / "pytorch_model.bin").write_bytes(b"cos\nsystem\n(S'touch PWNED'\ntR.")
-    (folder / "config.json").write_text(json.dumps({"architectures": ["LlamaForCausalLM"]}), encoding="utf-8")
+    (folder / "config.json").write_text(
+        json.dumps({"architectures": ["LlamaForCausalLM"]}), encoding="utf-8"
+    )
     with pytest.raises(InputError) as info:
         inspect_path(folder)
     assert "pickle" in info.value.hint.lower() or "pickle" in info.value.message.lower()

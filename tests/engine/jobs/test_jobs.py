@@ -20,13 +20,13 @@ from engine.jobs import (
     Progress,
     atomic_dir,
     atomic_file,
+    codec,
     event_from_json,
     event_to_json,
     partial_path,
     run_in_child,
     run_job,
 )
-from engine.jobs import codec
 from engine.jobs.diagnostics import TickResult, TickSpec, tick_job
 
 
@@ -78,7 +78,9 @@ def test_run_job_finished_with_progress_and_output(tmp_path):
 def test_run_job_failure_is_reported_with_fields(tmp_path):
     out = tmp_path / "out.txt"
     events = []
-    outcome = run_job(tick_job, TickSpec(steps=5, delay_s=0, fail_at=2, output=out), on_event=events.append)
+    outcome = run_job(
+        tick_job, TickSpec(steps=5, delay_s=0, fail_at=2, output=out), on_event=events.append
+    )
     assert outcome.status == "failed"
     assert isinstance(outcome.error, InputError)
     assert outcome.error.field == "fail_at"
@@ -98,7 +100,9 @@ def test_unexpected_exception_becomes_internal_error():
 def test_cancel_in_thread_leaves_no_partial(tmp_path):
     out = tmp_path / "out.txt"
     events = []
-    handle = JobHandle(tick_job, TickSpec(steps=500, delay_s=0.01, output=out), events.append).start()
+    handle = JobHandle(
+        tick_job, TickSpec(steps=500, delay_s=0.01, output=out), events.append
+    ).start()
     time.sleep(0.15)
     handle.cancel()
     outcome = handle.wait(5)
@@ -166,7 +170,9 @@ def test_child_process_streams_events_and_result(tmp_path):
 
 
 def test_child_process_failure_keeps_structured_error():
-    outcome = run_in_child("engine.jobs.diagnostics:tick_job", TickSpec(steps=3, delay_s=0, fail_at=1))
+    outcome = run_in_child(
+        "engine.jobs.diagnostics:tick_job", TickSpec(steps=3, delay_s=0, fail_at=1)
+    )
     assert outcome.status == "failed"
     assert outcome.error.code == "input" and outcome.error.field == "fail_at"
 

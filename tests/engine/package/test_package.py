@@ -28,14 +28,23 @@ def test_safe_file_stem():
     assert safe_file_stem("qwen:latest") == "qwen"
 
 
-def test_package_model_folder_registers_exact_blob_template_and_stops(tiny_models, ollama_double, tmp_path):
+def test_package_model_folder_registers_exact_blob_template_and_stops(
+    tiny_models, ollama_double, tmp_path
+):
     model = tiny_models("qwen2")
     out = tmp_path / "输出 folder"
     events = []
     outcome = run_job(
         package_job,
-        PackageSpec(source=model, name="tiny-qwen:v1", quant_type="Q8_0", out_dir=out,
-                    host=ollama_double.url, system="你是一个助手。", params=(("temperature", "0.3"),)),
+        PackageSpec(
+            source=model,
+            name="tiny-qwen:v1",
+            quant_type="Q8_0",
+            out_dir=out,
+            host=ollama_double.url,
+            system="你是一个助手。",
+            params=(("temperature", "0.3"),),
+        ),
         on_event=events.append,
     )
     assert outcome.ok, outcome.error
@@ -51,10 +60,14 @@ def test_package_model_folder_registers_exact_blob_template_and_stops(tiny_model
     assert len(creates) == 1
     body = creates[0].body
     modelfile = parse_modelfile(modelfile_path.read_text(encoding="utf-8"))
-    assert body["files"] == {gguf.name: f"sha256:{result.sha256}"} or list(body["files"].values()) == [f"sha256:{result.sha256}"]
+    assert body["files"] == {gguf.name: f"sha256:{result.sha256}"} or list(
+        body["files"].values()
+    ) == [f"sha256:{result.sha256}"]
     assert body["template"] == modelfile.template and "<|im_start|>" in body["template"]
     assert body["system"] == "你是一个助手。"
-    assert isinstance(body["parameters"]["stop"], list) and "<|im_end|>" in body["parameters"]["stop"]
+    assert (
+        isinstance(body["parameters"]["stop"], list) and "<|im_end|>" in body["parameters"]["stop"]
+    )
     assert body["parameters"]["temperature"] == 0.3
     assert modelfile.from_path == f"./{gguf.name}"
     assert result.parity and result.parity["status"] == "identical"
@@ -78,7 +91,9 @@ def test_package_cli_without_ollama_still_writes_files(tiny_models, tmp_path, ca
 
 def test_invalid_name_fails_before_any_work(tiny_models, tmp_path):
     out = tmp_path / "out"
-    outcome = run_job(package_job, PackageSpec(source=tiny_models("qwen2"), name="bad name!", out_dir=out))
+    outcome = run_job(
+        package_job, PackageSpec(source=tiny_models("qwen2"), name="bad name!", out_dir=out)
+    )
     assert outcome.status == "failed" and isinstance(outcome.error, InputError)
     assert not out.exists()
 
