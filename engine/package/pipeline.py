@@ -310,9 +310,8 @@ def _mapped(ctx: JobContext, stage: str) -> JobContext:
     def sink(event: Event) -> None:
         if isinstance(event, Progress):
             target = _STAGE_MAP.get(event.stage, stage)
-            if target == stage and event.stage not in (stage, *_STAGE_MAP):
-                if stage == "create":  # Ollama's statuses ("parsing GGUF", …) are the create stage
-                    ctx.log(event.stage, level="debug")
+            if stage == "create" and target == stage:  # Ollama's own statuses: "parsing GGUF", …
+                ctx.log(event.stage, level="debug")
             ctx.progress(target, event.done, event.total, unit=event.unit)
         elif isinstance(event, Log):
             ctx.log(event.text, level=event.level)

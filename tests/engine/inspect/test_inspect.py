@@ -139,7 +139,7 @@ def test_header_offsets_out_of_range(user_dir):
     header["model.norm.weight"]["shape"] = [8]
     head = json.dumps(header).encode()
     weights.write_bytes(struct.pack("<Q", len(head)) + head + data[8 + n :])
-    with pytest.raises(InputError, match="model.norm.weight"):
+    with pytest.raises(InputError, match=r"model\.norm\.weight"):
         inspect_path(folder)
 
 
