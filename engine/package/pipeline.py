@@ -30,6 +30,7 @@ def package_job(spec: PackageSpec, ctx: JobContext) -> PackageResult:
     from engine.ollama import validate_model_name
 
     name = validate_model_name(spec.name)  # before any work
+    _check_modelfile_inputs(spec)
     kind = source_kind(Path(spec.source))
     if kind == "gguf_in_folder":
         kind, source = "gguf", next(Path(spec.source).glob("*.gguf"))
@@ -197,13 +198,7 @@ def _build_modelfile(
     from engine.inspect import read_chat_template
     from engine.modelfile import build_modelfile
 
-    params: dict[str, Any] = {}
-    for key, value in spec.params:
-        if key in params:  # repeated (stop): a list
-            previous = params[key]
-            params[key] = [*previous, value] if isinstance(previous, list) else [previous, value]
-        else:
-            params[key] = [value] if key == "stop" else value
+    params = _params_dict(spec)
     from_path = f"./{gguf_path.name}"
     if kind == "gguf":
         return build_modelfile(
@@ -214,6 +209,27 @@ def _build_modelfile(
     return build_modelfile(
         from_path=from_path, model_dir=template_dir, system=spec.system, params=params
     )
+
+
+def _params_dict(spec: PackageSpec) -> dict[str, Any]:
+    """``--param`` pairs as Modelfile parameters; a repeated key (``stop``) becomes a list."""
+    params: dict[str, Any] = {}
+    for key, value in spec.params:
+        if key in params:
+            previous = params[key]
+            params[key] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        else:
+            params[key] = [value] if key == "stop" else value
+    return params
+
+
+def _check_modelfile_inputs(spec: PackageSpec) -> None:
+    """Bad parameters or an unwritable SYSTEM text fail now, not after a long conversion."""
+    from engine.modelfile import Modelfile
+
+    Modelfile(
+        from_path="./check.gguf", system=spec.system or None, parameters=_params_dict(spec)
+    ).render()
 
 
 def _register(

@@ -152,3 +152,20 @@ def test_package_lora_adapter(tiny_lora_adapter, ollama_double, tmp_path):
                                                out_dir=tmp_path / "tuned", host=ollama_double.url))  # fmt: skip
     assert outcome.ok, outcome.error
     assert outcome.result.registered and outcome.result.smoke.ok
+
+
+@pytest.mark.parametrize(
+    ("params", "system"),
+    [((("temperature", "hot"),), None), ((("no_such_param", "1"),), None), ((), 'say """hi"""')],
+)
+def test_bad_parameters_fail_before_conversion(tiny_models, tmp_path, params, system):
+    out = tmp_path / "never"
+    outcome = run_job(
+        package_job,
+        PackageSpec(
+            source=tiny_models("qwen2"), name="m", out_dir=out, params=params, system=system
+        ),
+    )
+    assert outcome.status == "failed"
+    assert outcome.error.field or outcome.error.hint
+    assert not out.exists()
