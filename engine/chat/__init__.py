@@ -1,0 +1,18 @@
+"""One streaming chat interface over two backends: a model in Ollama, or a GGUF in-process.
+
+Backends are imported lazily (``open_backend``) so ``import engine.chat`` stays light and
+never loads llama.cpp.
+"""
+
+from engine.chat.base import ChatBackend, open_backend
+from engine.chat.messages import ChatChunk, ChatMessage, ChatStats, as_messages, join_answer
+
+__all__ = [
+    "ChatBackend",
+    "ChatChunk",
+    "ChatMessage",
+    "ChatStats",
+    "as_messages",
+    "join_answer",
+    "open_backend",
+]

@@ -1,0 +1,426 @@
+"""A client for Ollama's HTTP API (``requests``), calibrated on Ollama's own source.
+
+Endpoints and their behaviour: ``server/routes.go`` (GenerateRoutes, the blob, show,
+delete and chat handlers), ``server/create.go`` (CreateHandler), ``api/types.go``
+(request and response shapes), ``api/client.go`` (how errors are read). Every HTTP
+error goes through :mod:`engine.ollama.errors`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from engine import __version__
+from engine.chat.messages import ChatChunk, ChatMessage, ChatStats, as_messages
+from engine.errors import InputError, JobCancelled
+from engine.ollama import errors as oe
+from engine.ollama.detect import is_installed
+from engine.ollama.host import resolve_host
+from engine.ollama.names import validate_model_name
+from engine.ollama.payloads import (
+    json_create_body,
+    legacy_create_body,
+    normalize_digest,
+    normalize_parameters,
+)
+from engine.ollama.responses import (
+    CreateStatus,
+    ModelDetails,
+    ModelSummary,
+    ServerStatus,
+    chat_chunk,
+    model_details,
+    model_summary,
+)
+from engine.ollama.streams import FileBody, close_on_cancel, ndjson_lines, send_or_abandon
+from engine.ollama.versions import MIN_SUPPORTED, at_least, supports_json_create
+
+ProgressCallback = Callable[[int, int], None]
+StatusCallback = Callable[[CreateStatus], None]
+
+# Seconds to wait for the next line of a stream: creating may rewrite a large GGUF,
+# and the first chat token waits for the model to load.
+STREAM_READ_TIMEOUT = 600.0
+# Seconds to wait for the answer to a short request (list, show, delete) once connected.
+REPLY_TIMEOUT = 120.0
+# Seconds a 1 MiB piece of an upload may take to be accepted by the server.
+UPLOAD_SEND_TIMEOUT = 60.0
+
+
+class OllamaClient:
+    """Talks to one Ollama server. Thread-safe for independent calls.
+
+    ``host`` is a setting the user typed (``None``: ``OLLAMA_HOST`` or the default
+    ``127.0.0.1:11434``); ``timeout`` bounds connecting and short requests.
+    """
+
+    def __init__(self, host: str | None = None, *, timeout: float = 5.0) -> None:
+        self.host = resolve_host(host)
+        self.timeout = timeout
+        self._session = requests.Session()
+        if _is_loopback(self.host):
+            # Like Go's ProxyFromEnvironment: never send localhost through a proxy (Windows
+            # users often have a system proxy set that would swallow these requests).
+            self._session.trust_env = False
+        self._session.headers["User-Agent"] = f"tuneforge/{__version__}"
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> OllamaClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- plumbing -------------------------------------------------------------------
+    def _url(self, path: str) -> str:
+        return f"{self.host}{path}"
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        action: str,
+        model: str | None = None,
+        timeout: float | tuple[float, float | None] | None = None,
+        ok: tuple[int, ...] = (),
+        **kwargs: Any,
+    ) -> requests.Response:
+        """Send; turn "no answer" and HTTP errors (except ``ok`` codes) into OllamaErrors."""
+        try:
+            resp = self._session.request(
+                method, self._url(path), timeout=timeout or (self.timeout, REPLY_TIMEOUT), **kwargs
+            )
+        except requests.exceptions.RequestException as exc:
+            raise oe.error_from_connection(self.host, exc, installed=is_installed()) from exc
+        if resp.status_code >= 400 and resp.status_code not in ok:
+            body = resp.content
+            resp.close()
+            raise oe.error_from_response(resp.status_code, body, action=action, model=model)
+        return resp
+
+    # -- is it there? -----------------------------------------------------------------
+    def version(self) -> str:
+        """``GET /api/version``; raises NotInstalled / NotRunning / NotOllama."""
+        try:
+            resp = self._session.get(self._url("/api/version"), timeout=self.timeout)
+        except requests.exceptions.RequestException as exc:
+            raise oe.error_from_connection(self.host, exc, installed=is_installed()) from exc
+        try:
+            data = resp.json()
+            version = data["version"]
+            if resp.status_code != 200 or not isinstance(version, str):
+                raise ValueError(version)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise oe.NotOllama(
+                f"something answers at {self.host}, but it is not Ollama "
+                f"(GET /api/version → HTTP {resp.status_code})",
+                hint="Check OLLAMA_HOST / the Ollama address in the settings.",
+                host=self.host,
+            ) from exc
+        return version
+
+    def status(self) -> ServerStatus:
+        """Never raises: running? which version? installed? and one sentence for the user."""
+        installed = is_installed()
+        try:
+            version = self.version()
+        except oe.OllamaError as exc:
+            return ServerStatus(
+                running=False, version=None, installed=installed, host=self.host, message=str(exc)
+            )
+        supported = at_least(version, MIN_SUPPORTED)
+        if supported:
+            message = f"Ollama {version} is running at {self.host}"
+        else:
+            message = str(oe.too_old(version, MIN_SUPPORTED, why="Tuneforge"))
+        return ServerStatus(
+            running=True,
+            version=version,
+            installed=True,  # it answers, so it is installed somewhere
+            host=self.host,
+            message=message,
+            supported=supported,
+            json_create=supports_json_create(version),
+        )
+
+    def require_supported(self) -> str:
+        """The server version, or OllamaTooOld."""
+        version = self.version()
+        if not at_least(version, MIN_SUPPORTED):
+            raise oe.too_old(version, MIN_SUPPORTED, why="Tuneforge")
+        return version
+
+    # -- blobs ----------------------------------------------------------------------
+    def has_blob(self, digest: str) -> bool:
+        """``HEAD /api/blobs/sha256:…``: 200 present, 404 absent."""
+        digest = normalize_digest(digest)
+        resp = self._send("HEAD", f"/api/blobs/{digest}", action="checking the upload", ok=(404,))
+        resp.close()
+        return resp.status_code == 200
+
+    def push_blob(
+        self,
+        path: str | Path,
+        digest: str,
+        *,
+        progress: ProgressCallback | None = None,
+        cancel_event: threading.Event | None = None,
+        skip_if_present: bool = True,
+    ) -> bool:
+        """Upload ``path`` as the blob ``digest``; ``False`` if Ollama already had it.
+
+        The file is streamed in 1 MiB pieces with ``progress(done, total)`` after each;
+        setting ``cancel_event`` stops between pieces, closes the connection (Ollama
+        then drops the partial file) and raises :class:`JobCancelled`.
+        """
+        digest = normalize_digest(digest)
+        path = Path(path)
+        try:
+            total = path.stat().st_size
+        except OSError as exc:
+            raise InputError(f"cannot read the GGUF: {exc.strerror}", path=path) from exc
+        if skip_if_present and self.has_blob(digest):
+            if progress:
+                progress(total, total)
+            return False
+        if cancel_event is not None and cancel_event.is_set():
+            raise JobCancelled()
+        body = FileBody(path, total=total, progress=progress, cancel_event=cancel_event)
+        try:
+            resp = self._session.post(
+                self._url(f"/api/blobs/{digest}"),
+                data=body,
+                headers={"Content-Type": "application/octet-stream"},
+                timeout=(max(self.timeout, UPLOAD_SEND_TIMEOUT), STREAM_READ_TIMEOUT),
+            )
+        except requests.exceptions.RequestException as exc:
+            if cancel_event is not None and cancel_event.is_set():
+                raise JobCancelled() from exc
+            # Ollama answers 200 without reading the body when it already has the blob
+            # (another upload raced us) and closes the connection under our feet.
+            if self._blob_arrived(digest):
+                return False
+            raise oe.error_from_connection(self.host, exc, installed=True) from exc
+        body_bytes = resp.content
+        resp.close()
+        if resp.status_code in (200, 201):
+            return resp.status_code == 201
+        raise oe.error_from_response(resp.status_code, body_bytes, action="uploading the GGUF")
+
+    def _blob_arrived(self, digest: str) -> bool:
+        try:
+            return self.has_blob(digest)
+        except oe.OllamaError:
+            return False
+
+    # -- create ---------------------------------------------------------------------
+    def create(
+        self,
+        name: str,
+        *,
+        gguf_digest: str,
+        template: str | None = None,
+        system: str | None = None,
+        parameters: Mapping[str, Any] | None = None,
+        messages: Sequence[ChatMessage | Mapping[str, Any]] | None = None,
+        license: str | Sequence[str] | None = None,
+        quantize: str | None = None,
+        on_status: StatusCallback | None = None,
+    ) -> None:
+        """Create (or overwrite) model ``name`` from an uploaded GGUF blob.
+
+        The JSON form goes to Ollama ≥ 0.5.5, a Modelfile to older servers. Streamed
+        statuses go to ``on_status``; errors are checked both as an HTTP status and as
+        an ``{"error": …}`` line after output started. Returns after ``success``.
+        """
+        name = validate_model_name(name)
+        fields: dict[str, Any] = dict(
+            gguf_digest=gguf_digest,
+            template=template,
+            system=system,
+            parameters=parameters,
+            messages=messages,
+            license=license,
+            quantize=quantize,
+        )
+        json_body = json_create_body(name, **fields)  # checks everything before sending
+        legacy_body = legacy_create_body(name, **fields)
+        version = self.require_supported()
+        first, second = (
+            (json_body, legacy_body) if supports_json_create(version) else (legacy_body, json_body)
+        )
+        try:
+            self._create_stream(name, first, on_status)
+        except oe.OllamaError as exc:
+            # The version said one form and the server wants the other (a proxy in front,
+            # a build with a wrong version string): try the other form once.
+            message = str(exc.details.get("server_message", "")).lower()
+            if (
+                "path or modelfile are required" in message
+                or "neither 'from' or 'files'" in message
+            ):
+                self._create_stream(name, second, on_status)
+            else:
+                raise
+
+    def _create_stream(
+        self, name: str, body: dict[str, Any], on_status: StatusCallback | None
+    ) -> None:
+        action = f"registering {name!r} in Ollama"
+        resp = self._send(
+            "POST",
+            "/api/create",
+            action=action,
+            json=body,
+            stream=True,
+            timeout=(self.timeout, STREAM_READ_TIMEOUT),
+        )
+        finished = False
+        try:
+            for data in ndjson_lines(resp, action=action, host=self.host):
+                if "error" in data:
+                    raise oe.error_from_response(resp.status_code, json.dumps(data), action=action)
+                status = CreateStatus(
+                    status=str(data.get("status", "")),
+                    digest=str(data.get("digest") or ""),
+                    total=int(data.get("total") or 0),
+                    completed=int(data.get("completed") or 0),
+                )
+                if on_status:
+                    on_status(status)
+                if status.status == "success":
+                    finished = True
+        finally:
+            resp.close()
+        if not finished:
+            raise oe.ServerError(
+                f"{action}: Ollama ended the answer without 'success'",
+                hint="Ollama may have stopped or restarted; look at its log and try again.",
+            )
+
+    # -- models ---------------------------------------------------------------------
+    def list_models(self) -> list[ModelSummary]:
+        resp = self._send("GET", "/api/tags", action="listing Ollama models")
+        data = resp.json()
+        return [model_summary(m) for m in data.get("models") or []]
+
+    def show(self, name: str) -> ModelDetails:
+        name = validate_model_name(name)
+        resp = self._send(
+            "POST", "/api/show", action="reading the model", model=name, json={"model": name}
+        )
+        return model_details(name, resp.json())
+
+    def delete(self, name: str) -> None:
+        name = validate_model_name(name)
+        resp = self._send(
+            "DELETE", "/api/delete", action="deleting the model", model=name, json={"model": name}
+        )
+        resp.close()
+
+    # -- chat -----------------------------------------------------------------------
+    def chat(
+        self,
+        name: str,
+        messages: Sequence[ChatMessage | Mapping[str, Any]],
+        *,
+        options: Mapping[str, Any] | None = None,
+        think: bool | None = None,
+        cancel_event: threading.Event | None = None,
+        keep_alive: str | int | None = None,
+    ) -> Iterator[ChatChunk]:
+        """Send a chat and return the streamed answer.
+
+        The request is sent (and HTTP errors raised) before this returns; the
+        iterator yields content and thinking separately and ends with a ``done``
+        chunk carrying :class:`ChatStats`. ``cancel_event`` closes the connection
+        (Ollama stops generating) and ends the stream with ``done_reason="cancelled"``.
+        """
+        name = validate_model_name(name)
+        body: dict[str, Any] = {
+            "model": name,
+            "messages": [m.to_ollama() for m in as_messages(messages)],
+            "stream": True,
+        }
+        if options:
+            body["options"] = normalize_parameters(options)
+        if think is not None:
+            body["think"] = bool(think)
+        if keep_alive is not None:
+            body["keep_alive"] = keep_alive
+        if cancel_event is not None and cancel_event.is_set():
+            return iter([_cancelled_chunk()])
+        send = lambda: self._send(  # noqa: E731
+            "POST",
+            "/api/chat",
+            action=f"chatting with {name!r}",
+            model=name,
+            json=body,
+            stream=True,
+            timeout=(self.timeout, STREAM_READ_TIMEOUT),
+        )
+        if cancel_event is None:
+            return self._chat_stream(send(), name, None)
+        resp = send_or_abandon(send, cancel_event)
+        if resp is None:
+            return iter([_cancelled_chunk()])
+        return self._chat_stream(resp, name, cancel_event)
+
+    def _chat_stream(
+        self, resp: requests.Response, name: str, cancel_event: threading.Event | None
+    ) -> Iterator[ChatChunk]:
+        action = f"chatting with {name!r}"
+        done = False
+        try:
+            with close_on_cancel(resp, cancel_event):
+                try:
+                    for data in ndjson_lines(resp, action=action, host=self.host):
+                        if "error" in data:
+                            raise oe.error_from_response(
+                                resp.status_code, json.dumps(data), action=action, model=name
+                            )
+                        chunk = chat_chunk(data)
+                        yield chunk
+                        if chunk.done:
+                            done = True
+                            break
+                        if cancel_event is not None and cancel_event.is_set():
+                            break  # between chunks: stop now (closing the stream ends it)
+                except Exception:
+                    if cancel_event is not None and cancel_event.is_set():
+                        yield _cancelled_chunk()
+                        return
+                    raise
+            if not done:
+                if cancel_event is not None and cancel_event.is_set():
+                    yield _cancelled_chunk()
+                    return
+                raise oe.ServerError(
+                    f"{action}: the answer ended without 'done'",
+                    hint="Ollama may have crashed or run out of memory; see its log.",
+                )
+        finally:
+            resp.close()
+
+
+def _cancelled_chunk() -> ChatChunk:
+    return ChatChunk(done=True, stats=ChatStats(done_reason="cancelled"))
+
+
+def _is_loopback(base_url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    host = urlsplit(base_url).hostname or ""
+    return host in ("localhost", "127.0.0.1", "::1") or host.startswith("127.")
+
+
+__all__ = ["OllamaClient", "ProgressCallback", "StatusCallback"]

@@ -1,0 +1,19 @@
+"""Shared fixtures for all tests; they live in tests/fixtures/ (see conftest_plugin.py)."""
+
+import sys
+from pathlib import Path
+
+_ROOT = str(Path(__file__).resolve().parent.parent)
+if _ROOT not in sys.path:  # make `tests.fixtures` importable whatever pytest's rootdir/import mode
+    sys.path.insert(0, _ROOT)
+
+from tests.fixtures.conftest_plugin import (  # noqa: E402,F401
+    llama_reference_gguf,
+    llama_src_dir,
+    tiny_family,
+    tiny_lora_adapter,
+    tiny_lora_adapters,
+    tiny_model,
+    tiny_models,
+    tiny_models_root,
+)
