@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine.errors import InputError
+from engine.formats.gguf_read import GGUF_MAGIC
 from engine.formats.safetensors import lfs_pointer_error, looks_like_lfs_pointer
 from engine.inspect.adapter import ADAPTER_CONFIG, inspect_adapter
-from engine.inspect.gguf_file import GGUF_MAGIC, inspect_gguf
+from engine.inspect.gguf_file import inspect_gguf
 from engine.inspect.hf_model import inspect_hf_model, read_chat_template, read_json
 from engine.inspect.report import AdapterInfo, GGUFInfo, InspectReport, ModelInfo
 

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from math import prod
 from pathlib import Path
-from typing import Any
 
-from engine.errors import InputError
+from engine.formats.gguf_read import open_gguf
 from engine.inspect.families import guess_family
 from engine.inspect.report import GGUFInfo
-
-GGUF_MAGIC = b"GGUF"
 
 # llama_ftype numbers (llama.h) → names users know
 FILE_TYPE_NAMES = {
@@ -23,34 +20,12 @@ FILE_TYPE_NAMES = {
 
 
 def inspect_gguf(path: Path) -> tuple[GGUFInfo, list[str]]:
-    with open(path, "rb") as fh:
-        magic = fh.read(4)
-    if magic != GGUF_MAGIC:
-        raise InputError(
-            "not a GGUF file (wrong magic bytes)",
-            path=path,
-            hint="Drop a .gguf model file, a Hugging Face model folder or a LoRA adapter folder.",
-        )
-    from gguf import GGUFReader
-
-    try:
-        reader = GGUFReader(path, "r")
-    except Exception as exc:  # the reader raises ValueError/IndexError/struct errors
-        raise InputError(
-            f"the GGUF file is truncated or corrupt ({type(exc).__name__}: {exc})",
-            path=path,
-            hint="Create or download the file again.",
-        ) from exc
-
-    def value(key: str) -> Any:
-        field = reader.get_field(key)
-        return None if field is None else field.contents()
-
+    header = open_gguf(path)
+    value = header.value
     arch = value("general.architecture")
     file_type = value("general.file_type")
     chat_template = value("tokenizer.chat_template")
     context = value(f"{arch}.context_length") if arch else None
-    version_field = reader.get_field("GGUF.version")
     warnings: list[str] = []
     if not chat_template:
         warnings.append("no chat template embedded: pass one or Ollama may not stop replying")
@@ -58,11 +33,11 @@ def inspect_gguf(path: Path) -> tuple[GGUFInfo, list[str]]:
         architecture=arch,
         name=value("general.name"),
         file_type=FILE_TYPE_NAMES.get(file_type, str(file_type)) if file_type is not None else None,
-        tensor_count=len(reader.tensors),
-        parameters=sum(int(prod(int(d) for d in t.shape)) for t in reader.tensors),
+        tensor_count=len(header.tensors),
+        parameters=sum(int(prod(int(d) for d in t.shape)) for t in header.tensors),
         context_length=int(context) if context is not None else None,
         disk_bytes=path.stat().st_size,
-        gguf_version=int(version_field.contents()) if version_field is not None else 0,
+        gguf_version=int(value("GGUF.version") or 0),
         chat_template=bool(chat_template),
         chat_template_family=guess_family(chat_template) if chat_template else None,
         tokenizer=value("tokenizer.ggml.model"),

@@ -132,17 +132,11 @@ def template_from_model_dir(model_dir: str | Path) -> ChatTemplateSource:
 
 def template_from_gguf(path: str | Path) -> ChatTemplateSource:
     """Read ``tokenizer.chat_template`` and the BOS/EOS/EOT tokens of a GGUF file."""
-    from gguf import GGUFReader
+    from engine.formats.gguf_read import open_gguf
 
     path = Path(path)
-    try:
-        reader = GGUFReader(path, "r")
-    except (OSError, ValueError) as exc:
-        raise ChatTemplateError(f"cannot read the GGUF file: {exc}", path=path) from exc
-
-    def scalar(key: str) -> Any:
-        field = reader.fields.get(key)
-        return field.contents() if field is not None else None
+    header = open_gguf(path, error=ChatTemplateError)
+    scalar = header.value
 
     template = scalar("tokenizer.chat_template")
     if not isinstance(template, str) or not template.strip():
@@ -152,16 +146,7 @@ def template_from_gguf(path: str | Path) -> ChatTemplateSource:
             hint="Convert the model again from a folder whose tokenizer_config.json has a "
             "chat_template, or build the Modelfile from that folder.",
         )
-    tokens_field = reader.fields.get("tokenizer.ggml.tokens")
-
-    def token(key: str) -> str | None:
-        token_id = scalar(key)
-        if tokens_field is None or not isinstance(token_id, int):
-            return None
-        if not 0 <= token_id < len(tokens_field.data):
-            return None
-        return str(tokens_field.contents(token_id))
-
+    token = header.token
     eos = token("tokenizer.ggml.eos_token_id")
     extra = [
         t
