@@ -1,0 +1,391 @@
+"""Chat: an Ollama model or a local GGUF (in-process), streamed, with thinking kept apart."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QWidget,
+)
+
+from desktop import backend, jobs
+from desktop.ollama_monitor import OllamaMonitor
+from desktop.settings import SettingsStore
+from desktop.widgets.chat_view import ChatView, MessageBubble
+from desktop.widgets.common import Card, Page, ThemedIcons, button, label, pad_spin_box
+from desktop.widgets.dialogs import error_dialog
+from desktop.widgets.model_picker import ModelPicker
+
+
+def conversation_markdown(
+    *, model: str, system: str, messages: list[dict[str, str]], when: datetime
+) -> str:
+    """The conversation as Markdown (thinking in a collapsed <details> block)."""
+    lines = [f"# Chat with {model}", "", f"_{when:%Y-%m-%d %H:%M}_", ""]
+    if system:
+        lines += ["**System prompt:**", "", *[f"> {row}" for row in system.splitlines()], ""]
+    for message in messages:
+        who = "You" if message["role"] == "user" else model
+        lines += [f"### {who}", ""]
+        if message.get("thinking"):
+            lines += [
+                "<details><summary>Thinking</summary>",
+                "",
+                message["thinking"].strip(),
+                "",
+                "</details>",
+                "",
+            ]
+        lines += [message["content"].strip(), ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+class ChatPage(Page):
+    def __init__(
+        self, settings: SettingsStore, monitor: OllamaMonitor, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent, scroll=False)
+        self.settings = settings
+        self.monitor = monitor
+        self.history: list[dict[str, str]] = []
+        self.job: jobs.GuiJob | None = None
+        self.bubble: MessageBubble | None = None
+        self._started = 0.0
+        self._chunks = 0
+        self._list_job: jobs.GuiJob | None = None
+        self._last_end: tuple[Any, bool] | None = None
+
+        top = QHBoxLayout()
+        top.setSpacing(8)
+        self.title = QLabel()
+        self.title.setProperty("role", "h1")
+        self.model_combo = ModelPicker()
+        self.model_combo.setObjectName("ChatModelCombo")
+        self.model_combo.setMinimumWidth(280)
+        self.model_combo.currentIndexChanged.connect(self._model_changed)
+        self.open_gguf = button(icon="file")
+        self.open_gguf.clicked.connect(self._pick_gguf)
+        self.clear_button = button(icon="clear")
+        self.clear_button.setObjectName("ClearButton")
+        self.clear_button.clicked.connect(self.clear)
+        self.export_button = button(icon="export")
+        self.export_button.setObjectName("ExportButton")
+        self.export_button.clicked.connect(self._export)
+        top.addWidget(self.title)
+        top.addSpacing(12)
+        top.addWidget(self.model_combo, 1)
+        top.addWidget(self.open_gguf)
+        top.addSpacing(12)
+        top.addWidget(self.clear_button)
+        top.addWidget(self.export_button)
+        self.column.addLayout(top)
+
+        options = QHBoxLayout()
+        options.setSpacing(8)
+        self.system_label = label(role="key")
+        self.system_edit = QLineEdit(settings.values.chat_system_prompt)
+        self.system_edit.setObjectName("ChatSystemPrompt")
+        self.system_edit.editingFinished.connect(
+            lambda: settings.update(chat_system_prompt=self.system_edit.text())
+        )
+        self.temperature_label = label(role="key")
+        self.temperature = QDoubleSpinBox()
+        self.temperature.setObjectName("ChatTemperature")
+        self.temperature.setRange(0.0, 2.0)
+        self.temperature.setSingleStep(0.1)
+        self.temperature.setDecimals(2)
+        self.temperature.setValue(settings.values.chat_temperature)
+        self.temperature.setFixedWidth(100)
+        pad_spin_box(self.temperature)
+        self.temperature.valueChanged.connect(lambda v: settings.update(chat_temperature=float(v)))
+        options.addWidget(self.system_label)
+        options.addWidget(self.system_edit, 1)
+        options.addSpacing(12)
+        options.addWidget(self.temperature_label)
+        options.addWidget(self.temperature)
+        self.column.addLayout(options)
+
+        self.view = ChatView()
+        self.view.setObjectName("ChatView")
+        self.column.addWidget(self.view, 1)
+
+        composer = Card(margins=10, spacing=6)
+        row = QHBoxLayout()
+        row.setSpacing(8)
+        self.input = QPlainTextEdit()
+        self.input.setObjectName("ChatInput")
+        self.input.setFixedHeight(72)
+        self.input.installEventFilter(self)
+        self.input.setStyleSheet("QPlainTextEdit { border: none; background: transparent; }")
+        self.send_button = button(role="primary", icon="send")
+        self.send_button.setObjectName("SendButton")
+        self.send_button.clicked.connect(self.send)
+        self.stop_button = button(role="danger", icon="stop")
+        self.stop_button.setObjectName("StopButton")
+        self.stop_button.clicked.connect(self.stop)
+        self.stop_button.hide()
+        row.addWidget(self.input, 1)
+        row.addWidget(self.send_button, 0, Qt.AlignmentFlag.AlignBottom)
+        row.addWidget(self.stop_button, 0, Qt.AlignmentFlag.AlignBottom)
+        composer.body.addLayout(row)
+        self.column.addWidget(composer)
+        self.stats = label(role="faint")
+        self.stats.setObjectName("ChatStats")
+        self.column.addWidget(self.stats)
+
+        ThemedIcons(self)
+        monitor.changed.connect(self._ollama_changed)
+        self.retranslate()
+        self._update_buttons()
+
+    def retranslate(self) -> None:
+        self.title.setText(self.tr("Chat"))
+        self.open_gguf.setText(self.tr("Open GGUF…"))
+        self.open_gguf.setToolTip(self.tr("Chat with a local .gguf file without Ollama"))
+        self.clear_button.setText(self.tr("Clear"))
+        self.export_button.setText(self.tr("Export"))
+        self.system_label.setText(self.tr("System prompt"))
+        self.system_edit.setPlaceholderText(self.tr("Optional: how the model should behave"))
+        self.temperature_label.setText(self.tr("Temperature"))
+        self.input.setPlaceholderText(
+            self.tr("Message the model (Enter to send, Shift+Enter for a new line)")
+        )
+        self.send_button.setText(self.tr("Send"))
+        self.stop_button.setText(self.tr("Stop"))
+        self.view.placeholder.setText(self.tr("Pick a model above and say hello."))
+        for bubble in self.view.bubbles:  # answers already given, in the new language
+            if bubble.end is not None:
+                stats, stopped = bubble.end
+                bubble.set_footer(self.tr("Stopped.") if stopped else self.stats_text(stats))
+        if self._last_end is not None and self.job is None:
+            stats, stopped = self._last_end
+            self.stats.setText(self.tr("Stopped.") if stopped else self.stats_text(stats))
+
+    # -- models ----------------------------------------------------------------------------
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if self.monitor.running:
+            self.refresh_models()
+        self.input.setFocus()
+
+    def _ollama_changed(self, state: Any) -> None:
+        if state is not None and state.state in ("running", "unsupported"):
+            self.refresh_models()
+
+    def refresh_models(self) -> None:
+        if self._list_job is not None:
+            return
+        self._list_job = jobs.call(
+            backend.list_models,
+            self.settings.values.ollama_host,
+            owner=self,
+            on_result=self._models_listed,
+            on_ended=lambda _s: setattr(self, "_list_job", None),
+        )
+
+    def _models_listed(self, models: list[Any]) -> None:
+        self.model_combo.set_ollama_models(models)
+
+    def set_model(self, name: str) -> None:
+        """Select an Ollama model (from "Chat now" or the Models page)."""
+        if not self.model_combo.select_ollama(name):
+            self.refresh_models()
+
+    def _pick_gguf(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, self.tr("Choose a GGUF file"), "", self.tr("GGUF models (*.gguf);;All files (*)")
+        )
+        if path:
+            self.add_local_gguf(Path(path))
+
+    def add_local_gguf(self, path: Path) -> None:
+        self.model_combo.add_local(path)
+
+    def _model_changed(self, *_args: object) -> None:
+        self._update_buttons()
+
+    def current_target(self) -> tuple[str, str] | None:
+        """``("ollama", name)`` or ``("gguf", path)`` of the selected model."""
+        return self.model_combo.current_target()
+
+    # -- conversation ----------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.input and event.type() == QEvent.Type.KeyPress:
+            key = event if isinstance(event, QKeyEvent) else None
+            enter = key is not None and key.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            if enter and not key.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+                self.send()
+                return True
+        return super().eventFilter(watched, event)
+
+    def send(self) -> None:
+        text = self.input.toPlainText().strip()
+        target = self.current_target()
+        if not text or target is None or self.job is not None:
+            return
+        self.input.clear()
+        self.history.append({"role": "user", "content": text})
+        self.view.add("user", text)
+        author = target[1] if target[0] == "ollama" else Path(target[1]).name
+        self.bubble = self.view.add("assistant", author=author)
+        messages = list(self.history)
+        system = self.system_edit.text().strip()
+        if system:
+            messages.insert(0, {"role": "system", "content": system})
+        request = backend.ChatRequest(
+            messages=tuple({"role": m["role"], "content": m["content"]} for m in messages),
+            model=target[1] if target[0] == "ollama" else None,
+            gguf=target[1] if target[0] == "gguf" else None,
+            host=self.settings.values.ollama_host or None,
+            options={"temperature": round(self.temperature.value(), 2)},
+        )
+        self._started = time.monotonic()
+        self._chunks = 0
+        self.stats.setText(self.tr("Waiting for the first token…"))
+        self.job = jobs.start_job(
+            backend.chat_job,
+            request,
+            owner=self,
+            on_posted=self._chunks_arrived,
+            on_progress=self._progress,
+            on_result=self._answered,
+            on_error=self._failed,
+            on_cancelled=self._stopped,
+        )
+        self._update_buttons()
+
+    def stop(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+
+    def _progress(self, stage: str, _done: float, _total: float, _unit: str) -> None:
+        if stage == "loading":
+            self.stats.setText(self.tr("Loading the model…"))
+
+    def _chunks_arrived(self, chunks: list[Any]) -> None:
+        if self.bubble is None:
+            return
+        content = "".join(c.content for c in chunks)
+        thinking = "".join(c.thinking for c in chunks)
+        self._chunks += sum(1 for c in chunks if (c.content or c.thinking) and not c.done)
+        self.bubble.append(content, thinking)
+        elapsed = time.monotonic() - self._started
+        if self._chunks and elapsed > 0:
+            self.stats.setText(
+                self.tr("{n} tokens · ≈ {rate:.1f} tokens/s").format(
+                    n=self._chunks, rate=self._chunks / elapsed
+                )
+            )
+
+    def _close_turn(self, *, keep: bool) -> None:
+        bubble, self.bubble, self.job = self.bubble, None, None
+        if bubble is not None and keep and (bubble.content or bubble.thinking):
+            entry = {"role": "assistant", "content": bubble.content}
+            if bubble.thinking:
+                entry["thinking"] = bubble.thinking
+            self.history.append(entry)
+        self._update_buttons()
+
+    def _answered(self, stats: Any) -> None:
+        bubble = self.bubble
+        self._close_turn(keep=True)
+        stopped = stats is not None and stats.done_reason == "cancelled"
+        self._show_end(bubble, None if stopped else stats, stopped=stopped)
+
+    def _show_end(self, bubble: MessageBubble | None, stats: Any, *, stopped: bool) -> None:
+        """Footer of the answer and the line under the input; kept to re-translate them."""
+        self._last_end = (stats, stopped)
+        text = self.tr("Stopped.") if stopped else self.stats_text(stats)
+        self.stats.setText(text)
+        if bubble is not None:
+            bubble.end = (stats, stopped)
+            bubble.set_footer(text)
+
+    def stats_text(self, stats: Any) -> str:
+        if stats is None:
+            return ""
+        parts = []
+        if stats.completion_tokens is not None:
+            parts.append(self.tr("{n} tokens").format(n=stats.completion_tokens))
+        if stats.tokens_per_second:
+            parts.append(self.tr("{rate:.1f} tokens/s").format(rate=stats.tokens_per_second))
+        if stats.prompt_tokens is not None:
+            parts.append(self.tr("prompt {n} tokens").format(n=stats.prompt_tokens))
+        if stats.done_reason == "length":
+            parts.append(self.tr("stopped at the length limit"))
+        return " · ".join(parts)
+
+    def _stopped(self) -> None:
+        bubble = self.bubble
+        self._close_turn(keep=True)
+        self._show_end(bubble, None, stopped=True)
+
+    def _failed(self, error: Any) -> None:
+        self._close_turn(keep=False)
+        self.view.remove_last()
+        if self.history and self.history[-1]["role"] == "user":
+            last = self.history.pop()
+            self.view.remove_last()
+            self.input.setPlainText(last["content"])
+        self.stats.setText("")
+        error_dialog(self, self.tr("The chat failed"), error)
+
+    def clear(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+        self.history = []
+        self.view.clear()
+        self._last_end = None
+        self.stats.setText("")
+        self._update_buttons()
+
+    def _export(self) -> None:
+        if not self.history:
+            return
+        target = self.current_target()
+        model = target[1] if target else "model"
+        default = f"chat-{datetime.now():%Y%m%d-%H%M}.md"
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            self.tr("Export the conversation"),
+            str(self.settings.output_dir() / default),
+            self.tr("Markdown (*.md)"),
+        )
+        if path:
+            self.export_to(Path(path), model=model)
+
+    def export_to(self, path: Path, *, model: str) -> None:
+        from engine.jobs import atomic_file
+
+        text = conversation_markdown(
+            model=model,
+            system=self.system_edit.text().strip(),
+            messages=self.history,
+            when=datetime.now(),
+        )
+        try:
+            with atomic_file(path) as tmp:
+                tmp.write_text(text, encoding="utf-8", newline="\n")
+        except OSError as exc:
+            error_dialog(self, self.tr("Export failed"), exc)
+
+    def _update_buttons(self) -> None:
+        busy = self.job is not None
+        self.send_button.setVisible(not busy)
+        self.stop_button.setVisible(busy)
+        self.send_button.setEnabled(self.current_target() is not None)
+        self.clear_button.setEnabled(bool(self.history) or busy)
+        self.export_button.setEnabled(bool(self.history) and not busy)
+        self.model_combo.setEnabled(not busy)
+        self.open_gguf.setEnabled(not busy)

@@ -1,0 +1,164 @@
+"""Render the app's pages into docs/screenshots/*.png (offscreen, real data).
+
+    python docs/screenshots.py [--out docs/screenshots]
+
+Everything shown is real: a tiny Qwen2 model is written (``engine.selftest_model``),
+packaged through the real pipeline against the Ollama test double
+(``tests/ollama_double``, a local HTTP server; no Ollama needed), listed, and chatted
+with in-process through llama.cpp. Run it after UI changes and look at the pictures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCREEN = ROOT / "tests" / "desktop" / "offscreen_screen.json"
+SIZE = (1200, 820)
+
+
+def _setup_env(work: Path) -> None:
+    platform = "offscreen" if ":" in str(SCREEN) else f"offscreen:configfile={SCREEN}"
+    os.environ["QT_QPA_PLATFORM"] = platform
+    os.environ["TUNEFORGE_CONFIG_DIR"] = str(work / "config")
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    args = parser.parse_args(argv)
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="tuneforge-shots-") as tmp:
+        work = Path(tmp)
+        _setup_env(work)
+        return _render(work, out)
+
+
+def _render(work: Path, out: Path) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    from desktop import i18n, jobs, theme
+    from desktop.main_window import MainWindow
+    from desktop.settings import SettingsStore
+    from engine.selftest_model import write_selftest_model
+    from tests.ollama_double import OllamaDouble
+
+    app = QApplication([sys.argv[0]])
+    app.setWindowIcon(theme.app_icon())
+    double = OllamaDouble(work / "ollama").start()
+    model_dir = work / "投喂的资料" / "Qwen2-mini 客服微调"
+    write_selftest_model(model_dir)
+
+    settings = SettingsStore()
+    settings.update(
+        ollama_host=double.url, output_dir=str(work / "Tuneforge"), language="en", theme="light"
+    )
+    i18n.set_language("en")
+    theme.apply_theme("light")
+    window = MainWindow(settings)
+    window.resize(*SIZE)
+    window.show()
+    window.start_background()
+
+    def wait(condition: Callable[[], bool], what: str, timeout: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise SystemExit(f"timed out waiting for {what}")
+            app.processEvents()
+            time.sleep(0.02)
+        for _ in range(10):
+            app.processEvents()
+
+    def shot(name: str, height: int | None = None, *, bottom: bool = False) -> None:
+        window.resize(SIZE[0], height or SIZE[1])
+        for _ in range(10):
+            app.processEvents()
+        bar = page.scroll_area.verticalScrollBar()
+        bar.setValue(bar.maximum() if bottom else 0)
+        app.processEvents()
+        path = out / f"{name}.png"
+        window.grab().save(str(path))
+        print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+
+    wait(lambda: window.monitor.running, "the Ollama double")
+    page = window.package_page
+    shot("package-empty")
+
+    window.open_source(model_dir)
+    wait(lambda: page.mode == "ready", "inspect")
+    page.options.name_edit.setText("my-assistant")
+    page.options.system_edit.setPlainText(
+        "You are a friendly support assistant for our shop. Answer briefly."
+    )
+    page.options.parameters.set_expanded(True)
+    shot("package-ready", 1250)
+
+    page.create()
+    wait(lambda: page.mode != "running", "packaging")
+    if page.mode != "done":
+        raise SystemExit("packaging failed: " + page.progress.log_line.text())
+    shot("package-done")
+
+    # A second version, as users keep them: the same GGUF under another tag.
+    from engine.jobs import null_context
+    from engine.ollama import RegisterSpec, register_job
+
+    register_job(
+        RegisterSpec(gguf_path=page.outcome.gguf_path, name="my-assistant:v1", host=double.url),
+        null_context(),
+    )
+    window.go("models")
+    models = window.models_page
+    models.refresh()
+    wait(lambda: models.table.rowCount() > 1, "the models list")
+    models.select("my-assistant:latest")
+    wait(lambda: models.details is not None, "model details")
+    models.tabs.setCurrentIndex(0)
+    shot("models")
+
+    chat = window.chat_page
+    window.open_local_chat(page.outcome.gguf_path)
+    chat.system_edit.setText("Answer briefly.")
+    for text in ("Hello! Who are you?", "What can you do for me?"):
+        chat.input.setPlainText(text)
+        chat.send()
+        wait(lambda: chat.job is None, "a chat reply")
+    shot("chat")
+
+    window.go("settings")
+    shot("settings")
+
+    settings.update(theme="dark")
+    window.go("models")
+    shot("models-dark")
+    window.go("package")
+    shot("package-done-dark")
+
+    settings.update(theme="light", language="zh_CN")
+    page.reset()
+    window.open_source(model_dir)
+    wait(lambda: page.mode == "ready", "inspect")
+    page.options.name_edit.setText("my-assistant")
+    shot("package-ready-zh", 1250)
+    window.go("chat")
+    shot("chat-zh")
+
+    window.monitor.stop()
+    jobs.cancel_all()
+    window.close()
+    double.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

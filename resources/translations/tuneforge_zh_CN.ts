@@ -1,0 +1,1372 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>ChatPage</name>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="153"/>
+        <source>Chat</source>
+        <translation>对话</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="154"/>
+        <source>Open GGUF…</source>
+        <translation>打开 GGUF…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="155"/>
+        <source>Chat with a local .gguf file without Ollama</source>
+        <translation>不经过 Ollama，直接与本地 .gguf 文件对话</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="156"/>
+        <source>Clear</source>
+        <translation>清空</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="157"/>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="158"/>
+        <source>System prompt</source>
+        <translation>系统提示词</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="159"/>
+        <source>Optional: how the model should behave</source>
+        <translation>可选：模型应如何表现</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="160"/>
+        <source>Temperature</source>
+        <translation>温度</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="162"/>
+        <source>Message the model (Enter to send, Shift+Enter for a new line)</source>
+        <translation>给模型发消息（Enter 发送，Shift+Enter 换行）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="164"/>
+        <source>Send</source>
+        <translation>发送</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="165"/>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="166"/>
+        <source>Pick a model above and say hello.</source>
+        <translation>在上方选择一个模型，打个招呼吧。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="207"/>
+        <source>Choose a GGUF file</source>
+        <translation>选择 GGUF 文件</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="207"/>
+        <source>GGUF models (*.gguf);;All files (*)</source>
+        <translation>GGUF 模型 (*.gguf);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="255"/>
+        <source>Waiting for the first token…</source>
+        <translation>等待第一个 token…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="274"/>
+        <source>Loading the model…</source>
+        <translation>正在加载模型…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="286"/>
+        <source>{n} tokens · ≈ {rate:.1f} tokens/s</source>
+        <translation>{n} 个 token · 约 {rate:.1f} token/秒</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="170"/>
+        <location filename="../../desktop/pages/chat_page.py" line="173"/>
+        <location filename="../../desktop/pages/chat_page.py" line="309"/>
+        <source>Stopped.</source>
+        <translation>已停止。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="320"/>
+        <source>{n} tokens</source>
+        <translation>{n} 个 token</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="322"/>
+        <source>{rate:.1f} tokens/s</source>
+        <translation>{rate:.1f} token/秒</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="324"/>
+        <source>prompt {n} tokens</source>
+        <translation>提示词 {n} 个 token</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="326"/>
+        <source>stopped at the length limit</source>
+        <translation>达到长度上限后停止</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="342"/>
+        <source>The chat failed</source>
+        <translation>对话失败</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="361"/>
+        <source>Export the conversation</source>
+        <translation>导出对话</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="363"/>
+        <source>Markdown (*.md)</source>
+        <translation>Markdown (*.md)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="381"/>
+        <source>Export failed</source>
+        <translation>导出失败</translation>
+    </message>
+</context>
+<context>
+    <name>Dialogs</name>
+    <message>
+        <location filename="../../desktop/widgets/dialogs.py" line="18"/>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/dialogs.py" line="21"/>
+        <source>Line</source>
+        <translation>行</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/dialogs.py" line="32"/>
+        <source>Error code</source>
+        <translation>错误代码</translation>
+    </message>
+</context>
+<context>
+    <name>DropZone</name>
+    <message>
+        <location filename="../../desktop/widgets/drop_zone.py" line="68"/>
+        <source>Drop a model folder, LoRA adapter or .gguf</source>
+        <translation>拖入模型文件夹、LoRA 适配器或 .gguf 文件</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/drop_zone.py" line="69"/>
+        <source>Drop it anywhere on this window, or choose it here.</source>
+        <translation>拖到窗口任意位置即可，也可以在这里选择。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/drop_zone.py" line="70"/>
+        <source>Choose folder…</source>
+        <translation>选择文件夹…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/drop_zone.py" line="71"/>
+        <source>Choose .gguf file…</source>
+        <translation>选择 .gguf 文件…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/drop_zone.py" line="85"/>
+        <source>Choose a model or adapter folder</source>
+        <translation>选择模型或适配器文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/drop_zone.py" line="92"/>
+        <source>Choose a GGUF file</source>
+        <translation>选择 GGUF 文件</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/drop_zone.py" line="94"/>
+        <source>GGUF models (*.gguf);;All files (*)</source>
+        <translation>GGUF 模型 (*.gguf);;所有文件 (*)</translation>
+    </message>
+</context>
+<context>
+    <name>EngineText</name>
+    <message>
+        <location filename="../../desktop/engine_texts.py" line="16"/>
+        <source>4-bit K-quant, medium: attention-V and some feed-forward layers get 6 bits.</source>
+        <translation>4 位 K 量化（中）：注意力 V 和部分前馈层使用 6 位。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/engine_texts.py" line="19"/>
+        <source>Best size/quality balance for most users: about 30 % of the original size with little quality loss.</source>
+        <translation>对大多数用户来说大小与质量最平衡：约为原始大小的 30%，质量损失很小。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/engine_texts.py" line="23"/>
+        <source>5-bit K-quant, medium: attention-V and some feed-forward layers get 6 bits.</source>
+        <translation>5 位 K 量化（中）：注意力 V 和部分前馈层使用 6 位。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/engine_texts.py" line="26"/>
+        <source>Slightly better answers than Q4_K_M for about 15 % more size; pick it if memory allows.</source>
+        <translation>回答比 Q4_K_M 略好，体积约大 15%；内存允许时可以选它。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/engine_texts.py" line="30"/>
+        <source>6-bit K-quant for every weight matrix.</source>
+        <translation>所有权重矩阵都使用 6 位 K 量化。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/engine_texts.py" line="31"/>
+        <source>Nearly indistinguishable from the original; a good choice for small models (under 3B).</source>
+        <translation>与原模型几乎无差别；适合小模型（3B 以下）。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/engine_texts.py" line="35"/>
+        <source>8-bit, one scale per 32 weights.</source>
+        <translation>8 位，每 32 个权重一个缩放系数。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/engine_texts.py" line="36"/>
+        <source>Practically lossless at about half the size of F16; fastest to create.</source>
+        <translation>几乎无损，大小约为 F16 的一半；生成最快。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/engine_texts.py" line="39"/>
+        <source>5-bit K-quant, small: every weight matrix 5 bits.</source>
+        <translation>5 位 K 量化（小）：所有权重矩阵都是 5 位。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/engine_texts.py" line="40"/>
+        <source>A little smaller than Q5_K_M with slightly lower quality.</source>
+        <translation>比 Q5_K_M 略小，质量略低。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/engine_texts.py" line="41"/>
+        <source>4-bit K-quant, small: only the first layers get 5 bits.</source>
+        <translation>4 位 K 量化（小）：只有前几层使用 5 位。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/engine_texts.py" line="42"/>
+        <source>A little smaller than Q4_K_M when every hundred megabytes count.</source>
+        <translation>比 Q4_K_M 略小，适合每一百 MB 都要计较的时候。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/engine_texts.py" line="45"/>
+        <source>3-bit K-quant, medium.</source>
+        <translation>3 位 K 量化（中）。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/engine_texts.py" line="46"/>
+        <source>Noticeably lower quality; only when the model would not fit in memory otherwise.</source>
+        <translation>质量明显下降；只在模型否则放不进内存时使用。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/engine_texts.py" line="50"/>
+        <source>2-bit K-quant mix (attention and feed-forward down projections get 3-4 bits).</source>
+        <translation>2 位 K 量化混合（注意力和前馈下投影使用 3–4 位）。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/engine_texts.py" line="54"/>
+        <source>Smallest file, clearly degraded answers; a last resort for large models on small machines.</source>
+        <translation>文件最小，回答质量明显变差；大模型在小机器上的最后选择。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/engine_texts.py" line="58"/>
+        <source>Unquantized 16-bit floating point.</source>
+        <translation>未量化的 16 位浮点。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/engine_texts.py" line="59"/>
+        <source>Full quality, large and slow on CPUs; useful as a master copy to quantize later.</source>
+        <translation>完整质量，体积大且在 CPU 上较慢；适合作为以后量化的母版。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/engine_texts.py" line="63"/>
+        <source>Unquantized bfloat16, exactly the weights most models are trained in.</source>
+        <translation>未量化的 bfloat16，正是大多数模型训练时的权重格式。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/engine_texts.py" line="66"/>
+        <source>Lossless copy of a bf16 model; the best master copy to quantize later.</source>
+        <translation>bf16 模型的无损副本；以后量化的最佳母版。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/engine_texts.py" line="69"/>
+        <source>Unquantized 32-bit floating point.</source>
+        <translation>未量化的 32 位浮点。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/engine_texts.py" line="70"/>
+        <source>Twice the size of BF16 with no benefit for bf16 models; for debugging only.</source>
+        <translation>大小是 BF16 的两倍，对 bf16 模型没有好处；仅用于调试。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/engine_texts.py" line="74"/>
+        <source>small model: keep almost all quality, the file stays small</source>
+        <translation>小模型：几乎保留全部质量，文件依然很小</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/engine_texts.py" line="75"/>
+        <source>small model: near-original quality at a modest size</source>
+        <translation>小模型：接近原始质量，大小适中</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/engine_texts.py" line="76"/>
+        <source>best size/quality balance for most users</source>
+        <translation>对大多数用户来说大小与质量最平衡</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../../desktop/main_window.py" line="141"/>
+        <source>Package</source>
+        <translation>打包</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="142"/>
+        <source>Models</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="143"/>
+        <source>Chat</source>
+        <translation>对话</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="144"/>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="262"/>
+        <source>Quit Tuneforge</source>
+        <translation>退出 Tuneforge</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="263"/>
+        <source>A model is being created.</source>
+        <translation>正在创建模型。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="264"/>
+        <source>Quitting stops it and removes its partial files.</source>
+        <translation>退出会停止创建并删除未完成的文件。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="265"/>
+        <source>Stop and quit</source>
+        <translation>停止并退出</translation>
+    </message>
+</context>
+<context>
+    <name>MessageBubble</name>
+    <message>
+        <location filename="../../desktop/widgets/chat_view.py" line="74"/>
+        <source>Thinking</source>
+        <translation>思考过程</translation>
+    </message>
+</context>
+<context>
+    <name>ModelPicker</name>
+    <message>
+        <location filename="../../desktop/widgets/model_picker.py" line="30"/>
+        <source>No model yet</source>
+        <translation>还没有模型</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/model_picker.py" line="41"/>
+        <source>{name} (local GGUF)</source>
+        <translation>{name}（本地 GGUF）</translation>
+    </message>
+</context>
+<context>
+    <name>ModelsPage</name>
+    <message>
+        <location filename="../../desktop/pages/models_page.py" line="136"/>
+        <source>Models</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/models_page.py" line="138"/>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/models_page.py" line="141"/>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/models_page.py" line="142"/>
+        <source>Family</source>
+        <translation>系列</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/models_page.py" line="143"/>
+        <location filename="../../desktop/pages/models_page.py" line="152"/>
+        <source>Parameters</source>
+        <translation>参数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/models_page.py" line="144"/>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/models_page.py" line="145"/>
+        <source>Quantization</source>
+        <translation>量化</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/models_page.py" line="146"/>
+        <source>Modified</source>
+        <translation>修改时间</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/models_page.py" line="149"/>
+        <source>Chat</source>
+        <translation>对话</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/models_page.py" line="150"/>
+        <location filename="../../desktop/pages/models_page.py" line="332"/>
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/models_page.py" line="152"/>
+        <source>Modelfile</source>
+        <translation>Modelfile</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/models_page.py" line="152"/>
+        <source>Template</source>
+        <translation>模板</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/models_page.py" line="156"/>
+        <source>Select a model to see its Modelfile, parameters and template.</source>
+        <translation>选择一个模型，查看它的 Modelfile、参数和模板。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/models_page.py" line="163"/>
+        <source>The models in your Ollama.</source>
+        <translation>你的 Ollama 中的模型。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/models_page.py" line="166"/>
+        <source>The models in Ollama at {host}.</source>
+        <translation>Ollama（{host}）中的模型。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/models_page.py" line="214"/>
+        <source>No models yet. Package one on the Package page.</source>
+        <translation>还没有模型。去“打包”页面打包一个吧。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/models_page.py" line="227"/>
+        <location filename="../../desktop/pages/models_page.py" line="247"/>
+        <source>Try again</source>
+        <translation>重试</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/models_page.py" line="246"/>
+        <source>Ollama is not running, so there are no models to show.</source>
+        <translation>Ollama 没有运行，因此无法显示模型。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/models_page.py" line="294"/>
+        <location filename="../../desktop/pages/models_page.py" line="295"/>
+        <source>(none)</source>
+        <translation>（无）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/models_page.py" line="308"/>
+        <source>No model selected</source>
+        <translation>未选择模型</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/models_page.py" line="313"/>
+        <source>Loading…</source>
+        <translation>加载中…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/models_page.py" line="327"/>
+        <source>Delete model</source>
+        <translation>删除模型</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/models_page.py" line="328"/>
+        <source>Delete {name} from Ollama?</source>
+        <translation>要从 Ollama 中删除 {name} 吗？</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/models_page.py" line="330"/>
+        <source>The model is removed from Ollama. GGUF files Tuneforge saved stay where they are.</source>
+        <translation>模型将从 Ollama 中移除。Tuneforge 保存的 GGUF 文件会保留在原处。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/models_page.py" line="343"/>
+        <source>Deleting failed</source>
+        <translation>删除失败</translation>
+    </message>
+</context>
+<context>
+    <name>OllamaStatus</name>
+    <message>
+        <location filename="../../desktop/widgets/ollama_status.py" line="64"/>
+        <source>Checking Ollama…</source>
+        <translation>正在检查 Ollama…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/ollama_status.py" line="66"/>
+        <source>Ollama {version} is running at {host}</source>
+        <translation>Ollama {version} 正在 {host} 运行</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/ollama_status.py" line="71"/>
+        <source>Ollama {version} is too old for Tuneforge</source>
+        <translation>Ollama {version} 版本太旧，Tuneforge 无法使用</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/ollama_status.py" line="74"/>
+        <source>Download the latest Ollama</source>
+        <translation>下载最新版 Ollama</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/ollama_status.py" line="76"/>
+        <source>Starting Ollama…</source>
+        <translation>正在启动 Ollama…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/ollama_status.py" line="78"/>
+        <source>Ollama is installed but not running</source>
+        <translation>已安装 Ollama，但没有运行</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/ollama_status.py" line="80"/>
+        <source>Start Ollama</source>
+        <translation>启动 Ollama</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/ollama_status.py" line="82"/>
+        <source>Ollama is not installed</source>
+        <translation>未安装 Ollama</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/ollama_status.py" line="83"/>
+        <source>Download Ollama</source>
+        <translation>下载 Ollama</translation>
+    </message>
+</context>
+<context>
+    <name>OptionsCard</name>
+    <message>
+        <location filename="../../desktop/pages/package_options.py" line="118"/>
+        <source>Options</source>
+        <translation>选项</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_options.py" line="119"/>
+        <source>Model name</source>
+        <translation>模型名称</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_options.py" line="120"/>
+        <source>e.g. my-assistant</source>
+        <translation>例如 my-assistant</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_options.py" line="121"/>
+        <source>tag</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_options.py" line="122"/>
+        <source>Size / quality</source>
+        <translation>大小 / 质量</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_options.py" line="123"/>
+        <source>Base model</source>
+        <translation>基础模型</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_options.py" line="125"/>
+        <source>The folder of the model this adapter was trained on</source>
+        <translation>训练该适配器时所用模型的文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_options.py" line="127"/>
+        <source>Choose…</source>
+        <translation>选择…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_options.py" line="128"/>
+        <source>System prompt</source>
+        <translation>系统提示词</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_options.py" line="130"/>
+        <source>Optional. How the model should behave, e.g. “You are a helpful assistant.”</source>
+        <translation>可选。模型应如何表现，例如“你是一个乐于助人的助手。”</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_options.py" line="132"/>
+        <source>Output folder</source>
+        <translation>输出文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_options.py" line="133"/>
+        <source>Change…</source>
+        <translation>更改…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_options.py" line="180"/>
+        <source>Keep as it is ({type})</source>
+        <translation>保持原样（{type}）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_options.py" line="200"/>
+        <source>recommended</source>
+        <translation>推荐</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_options.py" line="208"/>
+        <source>Recommended for this model — {reason}.</source>
+        <translation>推荐用于此模型——{reason}。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_options.py" line="213"/>
+        <source>A GGUF file is registered exactly as it is.</source>
+        <translation>GGUF 文件会原样注册。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_options.py" line="233"/>
+        <source>✓ Will be created in Ollama as {name}</source>
+        <translation>✓ 将在 Ollama 中创建为 {name}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_options.py" line="246"/>
+        <source>Choose the base model folder</source>
+        <translation>选择基础模型文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_options.py" line="252"/>
+        <source>Choose where GGUF files are saved</source>
+        <translation>选择保存 GGUF 文件的位置</translation>
+    </message>
+</context>
+<context>
+    <name>PackagePage</name>
+    <message>
+        <location filename="../../desktop/pages/package_page.py" line="105"/>
+        <source>Package a model</source>
+        <translation>打包模型</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_page.py" line="108"/>
+        <source>Turn a fine-tuned model, a LoRA adapter or a GGUF file into your own Ollama model.</source>
+        <translation>把微调后的模型、LoRA 适配器或 GGUF 文件变成你自己的 Ollama 模型。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_page.py" line="111"/>
+        <source>Reading the model…</source>
+        <translation>正在读取模型…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_page.py" line="112"/>
+        <source>Create in Ollama</source>
+        <translation>在 Ollama 中创建</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_page.py" line="115"/>
+        <location filename="../../desktop/pages/package_page.py" line="385"/>
+        <source>Steps</source>
+        <translation>步骤</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_page.py" line="124"/>
+        <source>Merge adapter into the base model</source>
+        <translation>将适配器合并到基础模型</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_page.py" line="125"/>
+        <source>Copy the GGUF</source>
+        <translation>复制 GGUF 文件</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_page.py" line="127"/>
+        <source>Convert and quantize to GGUF</source>
+        <translation>转换并量化为 GGUF</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_page.py" line="128"/>
+        <source>Write the Modelfile and check the template</source>
+        <translation>写入 Modelfile 并检查模板</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_page.py" line="129"/>
+        <source>Upload to Ollama</source>
+        <translation>上传到 Ollama</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_page.py" line="130"/>
+        <source>Create the model</source>
+        <translation>创建模型</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_page.py" line="131"/>
+        <source>Smoke chat</source>
+        <translation>试聊检查</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_page.py" line="167"/>
+        <source>Wait for the current model to finish, or cancel it first.</source>
+        <translation>请等当前模型完成，或先取消它。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_page.py" line="175"/>
+        <source>Reading {path}…</source>
+        <translation>正在读取 {path}…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_page.py" line="200"/>
+        <source>This cannot be packaged</source>
+        <translation>无法打包</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_page.py" line="314"/>
+        <source>Install Ollama from {url} and click Create again — or create the GGUF and Modelfile now and register them later.</source>
+        <translation>请从 {url} 安装 Ollama 后再次点击“创建”——也可以现在只生成 GGUF 和 Modelfile，稍后再注册。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_page.py" line="324"/>
+        <source>Start Ollama and click Create again — or create the GGUF and Modelfile now and register them later.</source>
+        <translation>请启动 Ollama 后再次点击“创建”——也可以现在只生成 GGUF 和 Modelfile，稍后再注册。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_page.py" line="329"/>
+        <source>Create files only</source>
+        <translation>只生成文件</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_page.py" line="221"/>
+        <source>Choose the base model folder first: the adapter is merged into it.</source>
+        <translation>请先选择基础模型文件夹：适配器会合并进去。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_page.py" line="226"/>
+        <source>Saves the GGUF and Modelfile in {folder}, registers {name} in Ollama and says hello to it.</source>
+        <translation>将 GGUF 和 Modelfile 保存到 {folder}，在 Ollama 中注册 {name}，并和它打个招呼。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_page.py" line="229"/>
+        <source>the model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_page.py" line="244"/>
+        <source>Ollama is not running. Start it before you create the model.</source>
+        <translation>Ollama 没有运行。请在创建模型前启动它。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_page.py" line="245"/>
+        <location filename="../../desktop/pages/package_page.py" line="327"/>
+        <source>Start Ollama</source>
+        <translation>启动 Ollama</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_page.py" line="250"/>
+        <source>Ollama {version} is too old; update it first.</source>
+        <translation>Ollama {version} 版本太旧，请先更新。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_page.py" line="253"/>
+        <location filename="../../desktop/pages/package_page.py" line="259"/>
+        <location filename="../../desktop/pages/package_page.py" line="317"/>
+        <source>Download Ollama</source>
+        <translation>下载 Ollama</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_page.py" line="258"/>
+        <source>Ollama is not installed. Install it to create and chat with your model.</source>
+        <translation>未安装 Ollama。安装后才能创建模型并与之对话。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_page.py" line="306"/>
+        <source>Ollama is not running</source>
+        <translation>Ollama 没有运行</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_page.py" line="114"/>
+        <location filename="../../desktop/pages/package_page.py" line="350"/>
+        <source>Creating {name}</source>
+        <translation>正在创建 {name}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_page.py" line="397"/>
+        <source>Creating the model failed</source>
+        <translation>创建模型失败</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_page.py" line="405"/>
+        <source>Cancelled. No partial files were left behind.</source>
+        <translation>已取消，没有留下未完成的文件。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_page.py" line="310"/>
+        <source>Ollama is not installed (nothing answers at {host}).</source>
+        <translation>未安装 Ollama（{host} 没有响应）。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_page.py" line="320"/>
+        <source>Ollama is not running (nothing answers at {host}).</source>
+        <translation>Ollama 没有运行（{host} 没有响应）。</translation>
+    </message>
+</context>
+<context>
+    <name>ParametersForm</name>
+    <message>
+        <location filename="../../desktop/pages/package_form.py" line="86"/>
+        <source>Parameters</source>
+        <translation>参数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_form.py" line="89"/>
+        <source>Temperature</source>
+        <translation>温度</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_form.py" line="90"/>
+        <source>Higher is more creative, lower more focused.</source>
+        <translation>越高越有创意，越低越专注。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_form.py" line="93"/>
+        <source>Top P</source>
+        <translation>Top P</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_form.py" line="94"/>
+        <source>Sample only from the most likely words that add up to this share.</source>
+        <translation>只从累计概率达到此比例的最可能词中采样。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_form.py" line="97"/>
+        <source>Top K</source>
+        <translation>Top K</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_form.py" line="98"/>
+        <source>Sample only from this many most likely words (0 = all).</source>
+        <translation>只从这么多个最可能的词中采样（0 = 全部）。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_form.py" line="101"/>
+        <source>Repeat penalty</source>
+        <translation>重复惩罚</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_form.py" line="102"/>
+        <source>Above 1 discourages repeating itself.</source>
+        <translation>大于 1 时会减少重复。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_form.py" line="105"/>
+        <source>Context length</source>
+        <translation>上下文长度</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_form.py" line="106"/>
+        <source>How many tokens of conversation the model sees.</source>
+        <translation>模型能看到多少个 token 的对话内容。</translation>
+    </message>
+</context>
+<context>
+    <name>ProgressCard</name>
+    <message>
+        <location filename="../../desktop/pages/package_result.py" line="51"/>
+        <location filename="../../desktop/pages/package_result.py" line="62"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_result.py" line="53"/>
+        <location filename="../../desktop/pages/package_result.py" line="57"/>
+        <source>Cancelling…</source>
+        <translation>正在取消…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_result.py" line="58"/>
+        <source>Stopping and removing partial files…</source>
+        <translation>正在停止并删除未完成的文件…</translation>
+    </message>
+</context>
+<context>
+    <name>ResultCard</name>
+    <message>
+        <location filename="../../desktop/pages/package_result.py" line="117"/>
+        <source>Chat now</source>
+        <translation>立即对话</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_result.py" line="118"/>
+        <source>Show in folder</source>
+        <translation>在文件夹中显示</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_result.py" line="119"/>
+        <source>Package another model</source>
+        <translation>再打包一个模型</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_result.py" line="136"/>
+        <source>Copy “ollama run”</source>
+        <translation>复制“ollama run”</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_result.py" line="136"/>
+        <source>Copy “ollama create”</source>
+        <translation>复制“ollama create”</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_result.py" line="141"/>
+        <source>Copied</source>
+        <translation>已复制</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_result.py" line="149"/>
+        <source>{name} is ready in Ollama</source>
+        <translation>{name} 已在 Ollama 中就绪</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_result.py" line="152"/>
+        <source>{name} was saved, but not registered in Ollama</source>
+        <translation>{name} 已保存，但尚未注册到 Ollama</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_result.py" line="155"/>
+        <source>{file} · {size}</source>
+        <translation>{file} · {size}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_result.py" line="164"/>
+        <source>It answered: “{reply}”</source>
+        <translation>它回答：“{reply}”</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_result.py" line="168"/>
+        <source>The test chat looks wrong: {problems}</source>
+        <translation>试聊结果异常：{problems}</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsPage</name>
+    <message>
+        <location filename="../../desktop/pages/settings_page.py" line="146"/>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/settings_page.py" line="147"/>
+        <source>Changes are saved as you make them.</source>
+        <translation>修改会立即保存。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/settings_page.py" line="149"/>
+        <source>Ollama</source>
+        <translation>Ollama</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/settings_page.py" line="150"/>
+        <source>Files</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/settings_page.py" line="151"/>
+        <source>Hugging Face</source>
+        <translation>Hugging Face</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/settings_page.py" line="152"/>
+        <source>Appearance</source>
+        <translation>外观</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/settings_page.py" line="156"/>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/settings_page.py" line="158"/>
+        <source>Default: {host} (or the OLLAMA_HOST variable)</source>
+        <translation>默认：{host}（或 OLLAMA_HOST 环境变量）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/settings_page.py" line="162"/>
+        <source>Test</source>
+        <translation>测试</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/settings_page.py" line="163"/>
+        <source>Output folder</source>
+        <translation>输出文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/settings_page.py" line="165"/>
+        <location filename="../../desktop/pages/settings_page.py" line="174"/>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/settings_page.py" line="166"/>
+        <source>Endpoint (mirror)</source>
+        <translation>端点（镜像）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/settings_page.py" line="168"/>
+        <source>Default: https://huggingface.co — e.g. https://hf-mirror.com</source>
+        <translation>默认：https://huggingface.co——例如 https://hf-mirror.com</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/settings_page.py" line="170"/>
+        <source>Cache folder</source>
+        <translation>缓存文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/settings_page.py" line="172"/>
+        <source>Default: the Hugging Face cache in your user folder</source>
+        <translation>默认：用户文件夹中的 Hugging Face 缓存</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/settings_page.py" line="177"/>
+        <source>Used when an adapter&apos;s base model has to be downloaded. A mirror helps where huggingface.co is slow.</source>
+        <translation>在需要下载适配器的基础模型时使用。访问 huggingface.co 较慢时，镜像会有帮助。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/settings_page.py" line="180"/>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/settings_page.py" line="181"/>
+        <location filename="../../desktop/pages/settings_page.py" line="184"/>
+        <source>System default</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/settings_page.py" line="182"/>
+        <source>Theme</source>
+        <translation>主题</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/settings_page.py" line="184"/>
+        <source>Light</source>
+        <translation>浅色</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/settings_page.py" line="184"/>
+        <source>Dark</source>
+        <translation>深色</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/settings_page.py" line="187"/>
+        <source>Settings file: {path}</source>
+        <translation>设置文件：{path}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/settings_page.py" line="208"/>
+        <source>Choose a folder</source>
+        <translation>选择文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/settings_page.py" line="220"/>
+        <source>Connecting…</source>
+        <translation>正在连接…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/settings_page.py" line="235"/>
+        <source>✓ Ollama {version} answers at {host}</source>
+        <translation>✓ Ollama {version} 在 {host} 响应正常</translation>
+    </message>
+</context>
+<context>
+    <name>SourceCard</name>
+    <message>
+        <location filename="../../desktop/widgets/source_card.py" line="66"/>
+        <source>Choose another…</source>
+        <translation>换一个…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/source_card.py" line="82"/>
+        <source>Model folder</source>
+        <translation>模型文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/source_card.py" line="83"/>
+        <source>LoRA adapter</source>
+        <translation>LoRA 适配器</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/source_card.py" line="84"/>
+        <source>GGUF file</source>
+        <translation>GGUF 文件</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/source_card.py" line="93"/>
+        <source>Tuneforge cannot convert the {arch} architecture yet.</source>
+        <translation>Tuneforge 暂时还不能转换 {arch} 架构。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/source_card.py" line="103"/>
+        <location filename="../../desktop/widgets/source_card.py" line="176"/>
+        <source>unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/source_card.py" line="107"/>
+        <location filename="../../desktop/widgets/source_card.py" line="140"/>
+        <source>Architecture</source>
+        <translation>架构</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/source_card.py" line="108"/>
+        <location filename="../../desktop/widgets/source_card.py" line="141"/>
+        <source>Parameters</source>
+        <translation>参数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/source_card.py" line="109"/>
+        <location filename="../../desktop/widgets/source_card.py" line="135"/>
+        <location filename="../../desktop/widgets/source_card.py" line="142"/>
+        <source>Size on disk</source>
+        <translation>占用空间</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/source_card.py" line="110"/>
+        <source>Weights</source>
+        <translation>权重</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/source_card.py" line="111"/>
+        <location filename="../../desktop/widgets/source_card.py" line="144"/>
+        <source>Tokenizer</source>
+        <translation>分词器</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/source_card.py" line="113"/>
+        <location filename="../../desktop/widgets/source_card.py" line="146"/>
+        <source>Chat template</source>
+        <translation>对话模板</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/source_card.py" line="117"/>
+        <location filename="../../desktop/widgets/source_card.py" line="150"/>
+        <source>Context length</source>
+        <translation>上下文长度</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/source_card.py" line="120"/>
+        <source>Layers</source>
+        <translation>层数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/source_card.py" line="121"/>
+        <source>Vocabulary</source>
+        <translation>词表</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/source_card.py" line="125"/>
+        <location filename="../../desktop/widgets/source_card.py" line="177"/>
+        <source>not found on this computer</source>
+        <translation>本机上未找到</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/source_card.py" line="130"/>
+        <source>Adapter</source>
+        <translation>适配器</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/source_card.py" line="131"/>
+        <source>Rank</source>
+        <translation>秩</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/source_card.py" line="132"/>
+        <source>Trainable parameters</source>
+        <translation>可训练参数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/source_card.py" line="133"/>
+        <source>Base model</source>
+        <translation>基础模型</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/source_card.py" line="134"/>
+        <source>Base folder</source>
+        <translation>基础模型文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/source_card.py" line="143"/>
+        <source>Quantization</source>
+        <translation>量化</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/source_card.py" line="158"/>
+        <location filename="../../desktop/widgets/source_card.py" line="178"/>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/source_card.py" line="159"/>
+        <source>custom</source>
+        <translation>自定义</translation>
+    </message>
+</context>
+<context>
+    <name>SourceKinds</name>
+    <message>
+        <location filename="../../desktop/widgets/drop_zone.py" line="156"/>
+        <source>Model folder</source>
+        <translation>模型文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/drop_zone.py" line="158"/>
+        <source>A merged model, e.g. from LLaMA-Factory&apos;s export: converted and quantized to GGUF.</source>
+        <translation>合并后的模型（例如 LLaMA-Factory 导出的）：转换并量化为 GGUF。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/drop_zone.py" line="162"/>
+        <source>LoRA adapter</source>
+        <translation>LoRA 适配器</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/drop_zone.py" line="163"/>
+        <source>Merged into its base model first, then converted like a model folder.</source>
+        <translation>先合并到基础模型，再像模型文件夹一样转换。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/drop_zone.py" line="166"/>
+        <source>GGUF file</source>
+        <translation>GGUF 文件</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/drop_zone.py" line="167"/>
+        <source>Already converted: registered in Ollama with the right chat template.</source>
+        <translation>已经转换好：用正确的对话模板注册到 Ollama。</translation>
+    </message>
+</context>
+<context>
+    <name>StageProgress</name>
+    <message>
+        <location filename="../../desktop/widgets/stage_progress.py" line="177"/>
+        <source>waiting</source>
+        <translation>等待中</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/stage_progress.py" line="179"/>
+        <source>stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/stage_progress.py" line="181"/>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/stage_progress.py" line="186"/>
+        <source>done in {time}</source>
+        <translation>完成，用时 {time}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/stage_progress.py" line="185"/>
+        <source>done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/stage_progress.py" line="190"/>
+        <source>{done} of {total}</source>
+        <translation>{done} / {total}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/stage_progress.py" line="201"/>
+        <source>{time} left</source>
+        <translation>剩余 {time}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/stage_progress.py" line="202"/>
+        <source>working…</source>
+        <translation>处理中…</translation>
+    </message>
+</context>
+<context>
+    <name>TemplatePanel</name>
+    <message>
+        <location filename="../../desktop/pages/package_form.py" line="168"/>
+        <source>Chat template</source>
+        <translation>对话模板</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_form.py" line="169"/>
+        <source>Show the Ollama template</source>
+        <translation>显示 Ollama 模板</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_form.py" line="176"/>
+        <source>The chat template is read from the base model once it is chosen.</source>
+        <translation>选择基础模型后，会从中读取对话模板。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_form.py" line="183"/>
+        <source>custom</source>
+        <translation>自定义</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_form.py" line="184"/>
+        <source>Derived from the model&apos;s own chat template (family: {family}).</source>
+        <translation>由模型自带的对话模板推导而来（系列：{family}）。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_form.py" line="188"/>
+        <source>Stops at: {tokens}</source>
+        <translation>停止标记：{tokens}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_form.py" line="194"/>
+        <source>✓ Same output on {n} sample conversations</source>
+        <translation>✓ {n} 个示例对话输出一致</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_form.py" line="196"/>
+        <source>✓ Same output as the original</source>
+        <translation>✓ 与原模板输出一致</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_form.py" line="200"/>
+        <source>✗ Differs from the original</source>
+        <translation>✗ 与原模板不一致</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_form.py" line="178"/>
+        <location filename="../../desktop/pages/package_form.py" line="203"/>
+        <source>Not checked</source>
+        <translation>未检查</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_form.py" line="206"/>
+        <source>First difference: {diff}</source>
+        <translation>第一处差异：{diff}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_form.py" line="212"/>
+        <source>(no template: Ollama will use the GGUF&apos;s own)</source>
+        <translation>（无模板：Ollama 将使用 GGUF 自带的模板）</translation>
+    </message>
+</context>
+</TS>
