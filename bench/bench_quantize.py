@@ -1,0 +1,243 @@
+"""Benchmark: model folder → quantized GGUF, Tuneforge's single pass vs llama.cpp's two steps.
+
+    python bench/bench_quantize.py [--work DIR] [--threads 2] [--types Q4_K_M Q8_0]
+
+On a DeepSeek-R1-Distill-Qwen-1.5B-shaped model (Qwen2, hidden 1536, 28 layers,
+vocab 151936, untied output, bf16 safetensors; random N(0, 0.02) weights, the
+fixture tokenizer padded to the vocab) it measures side by side, in one run, with the same
+thread count:
+
+* two-step: llama.cpp's ``convert_hf_to_gguf.py --outtype bf16`` (from the
+  llama-cpp-python sdist, needs torch), then ``llama_model_quantize`` (timed inside
+  its process, around the call only);
+* ours: ``tuneforge convert MODEL -o OUT --type TYPE`` (a fresh process, timed from
+  start to exit), with its peak RSS;
+
+then checks that both files hold the same tensor types and bytes. The model is
+bench_convert.py's (same builder and folder under ``--work``, about 3.6 GB, built
+once). Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+FTYPES = {"Q4_K_M": 15, "Q8_0": 7, "Q6_K": 18, "Q5_K_M": 17}
+DEFAULT_WORK = Path.home() / ".cache" / "tuneforge-bench"
+
+
+def build_model(work: Path) -> Path:
+    """The 1.5B-shaped model folder of bench_convert.py (same builder, same folder: built once)."""
+    sys.path.insert(0, str(REPO / "bench"))
+    from bench_convert import build_model as build_shared
+
+    return build_shared(work / "convert" / "DeepSeek-R1-Distill-Qwen-1.5B-shaped 模型")
+
+
+# --- measuring ------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_rss: int  # bytes
+    cpu_seconds: float
+    load_after: float  # 1-minute load average when it ended (other jobs on the machine)
+
+
+# A small parent process runs each measured command: a child's ru_maxrss starts from
+# its parent's RSS at fork time, and this script's own RSS grows while it compares
+# GGUFs, so measuring from here directly would report the script, not the command.
+_MEASURE = """
+import json, os, subprocess, sys, time
+t0 = time.monotonic()
+proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+out, err = proc.communicate()
+seconds = time.monotonic() - t0
+import resource
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+sys.stderr.write(err.decode("utf-8", "replace")[-3000:])
+print(json.dumps({"seconds": seconds, "rc": proc.returncode, "maxrss_kb": ru.ru_maxrss,
+                  "cpu": ru.ru_utime + ru.ru_stime, "stdout": out.decode("utf-8", "replace")}))
+"""
+
+
+def run_measured(cmd: list[str], *, env: dict[str, str] | None = None) -> tuple[Run, str]:
+    """Run a command; wall time, its peak RSS and CPU time (through a small parent)."""
+    proc = subprocess.run(
+        [sys.executable, "-c", _MEASURE, *cmd], capture_output=True, env=env, cwd=REPO, check=False
+    )
+    err = proc.stderr.decode("utf-8", "replace")
+    try:
+        data = json.loads(proc.stdout.decode("utf-8").strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        raise RuntimeError(f"{cmd[:4]} could not be measured:\n{err[-3000:]}") from None
+    if data["rc"] != 0:
+        raise RuntimeError(f"{cmd[:4]} failed ({data['rc']}):\n{err[-3000:]}")
+    rss = data["maxrss_kb"] * (1 if sys.platform == "darwin" else 1024)
+    return Run(data["seconds"], rss, data["cpu"], os.getloadavg()[0]), data["stdout"]
+
+
+_LLAMA_QUANTIZE = """
+import ctypes, sys, time, json
+import llama_cpp.llama_cpp as lc
+quiet = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)(lambda *a: None)
+lc.llama_log_set(quiet, None)
+lc.llama_backend_init()
+params = lc.llama_model_quantize_default_params()
+params.ftype = int(sys.argv[3]); params.nthread = int(sys.argv[4])
+t0 = time.monotonic()
+rc = lc.llama_model_quantize(sys.argv[1].encode(), sys.argv[2].encode(), ctypes.byref(params))
+print(json.dumps({"seconds": time.monotonic() - t0, "rc": rc}))
+sys.exit(rc)
+"""
+
+_LLAMA_CONVERT = """
+import runpy, sys
+root, pre = sys.argv[1], sys.argv[2]
+sys.path[:0] = [root, root + "/gguf-py"]
+import conversion.base
+conversion.base.TextModel.get_vocab_base_pre = lambda self, tokenizer: pre
+sys.argv = [root + "/convert_hf_to_gguf.py"] + sys.argv[3:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+def llama_convert_bf16(model: Path, out: Path, threads: int) -> Run:
+    from tests.fixtures import llama_src
+
+    root = llama_src.llama_cpp_dir()
+    if root is None:
+        raise SystemExit(llama_src.MISSING_REASON)
+    cmd = [sys.executable, "-c", _LLAMA_CONVERT, str(root), "deepseek-r1-qwen", str(model)]
+    cmd += ["--outfile", str(out), "--outtype", "bf16"]
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads)}  # torch's threads; the script has none
+    run, _ = run_measured(cmd, env=env)
+    return run
+
+
+def llama_quantize(source: Path, out: Path, type_name: str, threads: int) -> Run:
+    cmd = [
+        sys.executable,
+        "-c",
+        _LLAMA_QUANTIZE,
+        str(source),
+        str(out),
+        str(FTYPES[type_name]),
+        str(threads),
+    ]
+    run, stdout = run_measured(cmd)
+    run.seconds = json.loads(stdout.strip().splitlines()[-1])["seconds"]  # the call alone
+    return run
+
+
+def ours_convert(model: Path, out: Path, type_name: str, threads: int) -> Run:
+    cmd = [sys.executable, "-m", "engine", "convert", str(model), "-o", str(out)]
+    cmd += ["--type", type_name, "--threads", str(threads), "-q"]
+    run, _ = run_measured(cmd)
+    return run
+
+
+def same_tensors(a: Path, b: Path) -> tuple[bool, str]:
+    from gguf import GGUFReader
+
+    ra, rb = GGUFReader(a), GGUFReader(b)
+    ta = {t.name: t for t in ra.tensors}
+    tb = {t.name: t for t in rb.tensors}
+    if sorted(ta) != sorted(tb):
+        return False, "different tensor names"
+    for name, t in ta.items():
+        if t.tensor_type != tb[name].tensor_type:
+            return False, f"{name}: {t.tensor_type.name} vs {tb[name].tensor_type.name}"
+        if not np.array_equal(
+            np.asarray(t.data).view(np.uint8), np.asarray(tb[name].data).view(np.uint8)
+        ):
+            return False, f"{name}: bytes differ"
+    return True, f"{len(ta)} tensors: same types and bytes"
+
+
+def warm_cache(folder: Path) -> None:
+    for path in folder.iterdir():
+        if path.is_file():
+            with open(path, "rb") as fh:
+                while fh.read(64 << 20):
+                    pass
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--work", type=Path, default=DEFAULT_WORK)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--types", nargs="+", default=["Q4_K_M", "Q8_0"], choices=sorted(FTYPES))
+    parser.add_argument("--keep", action="store_true", help="keep the GGUF files")
+    args = parser.parse_args()
+
+    model = build_model(args.work)
+    two_dir, ours_dir = args.work / "quantize" / "two-step", args.work / "quantize" / "ours 输出"
+    for d in (two_dir, ours_dir):
+        shutil.rmtree(d, ignore_errors=True)
+        d.mkdir(parents=True)
+    warm_cache(model)
+    t = args.threads
+    print(
+        f"model: {model} ({sum(p.stat().st_size for p in model.iterdir()) / 1e9:.2f} GB), threads {t}"
+    )
+    print(f"load average before: {os.getloadavg()}")
+
+    bf16 = two_dir / "model-bf16.gguf"
+    convert = llama_convert_bf16(model, bf16, t)
+    rows = [("convert_hf_to_gguf.py --outtype bf16", convert)]
+    summary = []
+    for type_name in args.types:
+        theirs_out = two_dir / f"model-{type_name}.gguf"
+        quantize = llama_quantize(bf16, theirs_out, type_name, t)
+        ours_out = ours_dir / f"model-{type_name}.gguf"
+        ours = ours_convert(model, ours_out, type_name, t)
+        leftovers = sorted(p.name for p in ours_dir.iterdir() if p != ours_out and p.name not in {
+            f"model-{n}.gguf" for n in args.types})  # fmt: skip
+        equal, detail = same_tensors(ours_out, theirs_out)
+        rows += [
+            (f"llama_model_quantize {type_name}", quantize),
+            (f"tuneforge convert --type {type_name}", ours),
+        ]
+        two_step = convert.seconds + quantize.seconds
+        summary.append(
+            f"| {type_name} | {convert.seconds:.1f} + {quantize.seconds:.1f} = {two_step:.1f} s "
+            f"| {ours.seconds:.1f} s | {ours.seconds / two_step:.2f}× | {ours.seconds / quantize.seconds:.2f}× "
+            f"| {ours.peak_rss / 2**20:.0f} MiB | {'yes' if equal else 'NO: ' + detail} "
+            f"| {'none' if not leftovers else ', '.join(leftovers)} |"
+        )
+        if not args.keep:
+            theirs_out.unlink()
+            ours_out.unlink()
+    print(f"load average after: {os.getloadavg()}\n")
+    print("| step | wall s | CPU s | cores busy | peak RSS MiB | load avg after |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for label, run in rows:
+        print(f"| {label} | {run.seconds:.1f} | {run.cpu_seconds:.1f} | {run.cpu_seconds / run.seconds:.2f} "
+              f"| {run.peak_rss / 2**20:.0f} | {run.load_after:.2f} |")  # fmt: skip
+    print()
+    print("| type | two-step (convert + quantize) | ours (one pass) | ours / two-step | ours / quantize step "
+          "| our peak RSS | same tensors | other files |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---|---|")
+    print("\n".join(summary))
+    if not args.keep:
+        bf16.unlink()
+
+
+if __name__ == "__main__":
+    main()
