@@ -60,6 +60,25 @@ def sequential_dot(b_rows: np.ndarray, a_cols: np.ndarray) -> np.ndarray:
     return acc
 
 
+def rank_product(b: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """``b @ a`` for a thin ``b`` (rows, r), as a batch of small products.
+
+    OpenBLAS starts its thread pool for every product above ~2.6e5 multiply-adds; for
+    rank-r updates that is pure overhead (measured 12× slower on 2 cores, worse when the
+    converter's threads call it at once). Slices of at most 16 Ki outputs stay under the
+    threshold and run on the calling thread.
+    """
+    rows, cols = b.shape[0], a.shape[1]
+    per = max(1, (1 << 14) // max(1, cols))
+    whole = rows - rows % per
+    out = np.empty((rows, cols), dtype=np.result_type(a, b))
+    if whole:
+        np.matmul(b[:whole].reshape(-1, per, b.shape[1]), a, out=out[:whole].reshape(-1, per, cols))
+    if whole < rows:
+        np.matmul(b[whole:], a, out=out[whole:])
+    return out
+
+
 def error_weights(a: np.ndarray, scale: float) -> np.ndarray:
     """``|a|`` scaled so that ``|b| @ error_weights(a, s)`` bounds ``|BLAS - FMA chain|``.
 
@@ -118,20 +137,20 @@ def _merge_block(
     base = to_f32(start, dtype)
     if dtype == "F32":
         if weights is None:
-            return base + (b @ a) * scale
+            return base + rank_product(b, a) * scale
         # no coarser rounding to absorb BLAS differences: emulate every element
         acc = np.zeros(base.shape, dtype=np.float32)
         for k in range(a.shape[0]):
             acc = fma_f32(b[:, k : k + 1], a[k : k + 1, :], acc)
         return base + acc * scale
-    delta = b @ a
+    delta = rank_product(b, a)
     delta *= scale
     added = to_f32(from_f32(delta, dtype), dtype) if round_delta else delta
     total = added + base
     out = from_f32(total, dtype)
     if weights is None:
         return out
-    bound = np.abs(b) @ weights
+    bound = rank_product(np.abs(b), weights)
     # the only inexact rounding whose input we may have wrong: of the delta, or of the sum
     unsure = _near_rounding_boundary(delta if round_delta else total, bound, dtype)
     rows, cols = np.nonzero(unsure)
