@@ -196,7 +196,13 @@ def encode_block(
             return values.astype(np.float16)
     if ggml_type == T.BF16:
         return f32_to_bf16(values)
-    from engine.quant import encode
+    from engine.quant import check_finite_rows, encode
 
+    # NaN/inf check on the stored rows, as llama.cpp's loader does (bf16: ¼ of the float32 work)
+    checked = dtype in ("BF16", "F16", "F32") and not add
+    if checked:
+        check_finite_rows(block, name=name)
     rows = values.reshape(-1, values.shape[-1]) if values.ndim else values.reshape(1, 1)
-    return encode(np.ascontiguousarray(rows), ggml_type, threads=1, name=name)
+    return encode(
+        np.ascontiguousarray(rows), ggml_type, threads=1, name=name, check_finite=not checked
+    )
