@@ -20,6 +20,8 @@ from tests.engine.quant.helpers import (
     write_synthetic_gguf,
 )
 
+pytestmark = pytest.mark.slow  # ~60 llama_model_quantize runs
+
 ALL_TYPES = list(FILE_TYPES)
 
 MODELS = {

@@ -113,6 +113,7 @@ def test_not_enough_disk_stops_before_writing(
     assert leftovers(tmp_path, set()) == []
 
 
+@pytest.mark.slow
 def test_cancel_kills_the_child_and_leaves_nothing(tmp_path: Path) -> None:
     llama_cpp_or_skip()
     big = write_synthetic_gguf(
