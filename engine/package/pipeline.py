@@ -12,7 +12,7 @@ import hashlib
 import shutil
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from engine.errors import InputError, JobCancelled, TuneforgeError
 from engine.jobs import JobContext, atomic_file
@@ -336,26 +336,20 @@ def _mapped(ctx: JobContext, stage: str) -> JobContext:
 
 
 def _copy_hashing(source: Path, target: Path, ctx: JobContext) -> str:
-    digest = hashlib.sha256()
-    total = source.stat().st_size
-    done = 0
-    with atomic_file(target) as tmp, open(source, "rb") as src, open(tmp, "wb") as dst:
-        while chunk := src.read(COPY_CHUNK):
-            ctx.check_cancelled()
-            digest.update(chunk)
-            dst.write(chunk)
-            done += len(chunk)
-            ctx.progress("convert", done, total, unit="B")
-    return digest.hexdigest()
+    """Copy ``source`` to ``target`` atomically, hashing it on the way (one read)."""
+    with atomic_file(target) as tmp, open(tmp, "wb") as dst:
+        return _hash_file(source, ctx, copy_to=dst)
 
 
-def _hash_file(path: Path, ctx: JobContext) -> str:
+def _hash_file(path: Path, ctx: JobContext, *, copy_to: BinaryIO | None = None) -> str:
     digest = hashlib.sha256()
     total, done = path.stat().st_size, 0
     with open(path, "rb") as fh:
         while chunk := fh.read(COPY_CHUNK):
             ctx.check_cancelled()
             digest.update(chunk)
+            if copy_to is not None:
+                copy_to.write(chunk)
             done += len(chunk)
             ctx.progress("convert", done, total, unit="B")
     return digest.hexdigest()
