@@ -44,7 +44,7 @@ def setup(extras: str) -> Path:
         venv.create(VENV, with_pip=True)
     py = venv_python()
     wanted = hashlib.sha256(
-        (ROOT / "pyproject.toml").read_bytes() + extras.encode() + TORCH_PIN.encode()
+        (ROOT / "pyproject.toml").read_bytes() + extras.encode() + TORCH_PIN.encode() + llama_cmake_args().encode()
     ).hexdigest()
     if STAMP.exists() and STAMP.read_text(encoding="utf-8") == wanted:
         return py
@@ -61,19 +61,52 @@ def cache_dir() -> Path:
     return Path(os.environ.get("TUNEFORGE_CACHE", Path.home() / ".cache" / "tuneforge-dev"))
 
 
+# The one place that says how llama.cpp is compiled, for the tests, CI and the bundle alike.
+# Portable x86-64: AVX/AVX2/FMA/F16C/BMI2 (any x86-64 CPU since 2013), never the build
+# machine's own CPU (-march=native), and no AVX-512/AMX code paths: ggml's AMX matmul crashes
+# on quantized models on Sapphire Rapids class CPUs. Other architectures (arm64) take ggml's
+# defaults without native tuning. The wheel's cache folder is keyed by these flags, so a
+# cached native build is never reused.
+LLAMA_CMAKE_ARGS_X86 = (
+    "-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON "
+    "-DGGML_BMI2=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF "
+    "-DGGML_AMX_BF16=OFF"
+)
+LLAMA_CMAKE_ARGS_OTHER = "-DGGML_NATIVE=OFF"
+
+
+def llama_cmake_args() -> str:
+    import platform
+
+    machine = platform.machine().lower()
+    return LLAMA_CMAKE_ARGS_X86 if machine in ("x86_64", "amd64") else LLAMA_CMAKE_ARGS_OTHER
+
+
+def llama_wheel_dir() -> Path:
+    key = hashlib.sha256(f"{LLAMA_CPP_VERSION} {llama_cmake_args()}".encode()).hexdigest()[:12]
+    return cache_dir() / "wheels" / f"llama-{LLAMA_CPP_VERSION}-{key}"
+
+
 def llama_wheel(py: Path) -> Path:
-    """Build the llama-cpp-python wheel once into our own cache (it compiles llama.cpp)."""
-    wheels = cache_dir() / "wheels"
+    """Build the llama-cpp-python wheel once into our own cache (it compiles llama.cpp) from
+    the sdist the tests read too, so the source is downloaded once."""
+    wheels = llama_wheel_dir()
     if not list(wheels.glob(f"llama_cpp_python-{LLAMA_CPP_VERSION}-*.whl")):
+        sdist = llama_sdist(py)
         wheels.mkdir(parents=True, exist_ok=True)
         print("compiling llama-cpp-python (first time only, about 8 minutes)…", flush=True)
-        env = dict(os.environ, CMAKE_BUILD_PARALLEL_LEVEL=str(os.cpu_count() or 2))
-        run(py, "-m", "pip", "wheel", "--no-deps", f"llama-cpp-python=={LLAMA_CPP_VERSION}",
-            "-w", wheels, env=env)  # fmt: skip
+        env = dict(
+            os.environ,
+            CMAKE_BUILD_PARALLEL_LEVEL=str(os.cpu_count() or 2),
+            CMAKE_ARGS=llama_cmake_args(),
+        )
+        # --no-cache-dir: pip would otherwise reuse a cached build made with other flags.
+        run(py, "-m", "pip", "wheel", "--no-deps", "--no-cache-dir", sdist, "-w", wheels,
+            env=env)  # fmt: skip
     return wheels
 
 
-def llama_sdist() -> Path:
+def llama_sdist(py: Path | None = None) -> Path:
     """llama-cpp-python's source distribution: llama.cpp's converter, chat templates and
     tokenizer test vectors, which the tests read (never committed here)."""
     cache = cache_dir()
@@ -81,7 +114,7 @@ def llama_sdist() -> Path:
     if not target.exists():
         cache.mkdir(parents=True, exist_ok=True)
         run(
-            venv_python(), "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
+            py or venv_python(), "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
             f"llama-cpp-python=={LLAMA_CPP_VERSION}", "-d", cache,
         )  # fmt: skip
     return target
