@@ -44,7 +44,10 @@ def setup(extras: str) -> Path:
         venv.create(VENV, with_pip=True)
     py = venv_python()
     wanted = hashlib.sha256(
-        (ROOT / "pyproject.toml").read_bytes() + extras.encode() + TORCH_PIN.encode() + llama_cmake_args().encode()
+        (ROOT / "pyproject.toml").read_bytes()
+        + extras.encode()
+        + TORCH_PIN.encode()
+        + llama_cmake_args().encode()
     ).hexdigest()
     if STAMP.exists() and STAMP.read_text(encoding="utf-8") == wanted:
         return py
