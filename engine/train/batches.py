@@ -1,0 +1,85 @@
+"""Data order and padded micro-batches; deterministic from the seed, so a resumed run sees
+exactly the batches the uninterrupted run would have seen."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from engine.train.tokenize import IGNORE, TokenizedExample
+
+
+@dataclass(frozen=True, kw_only=True)
+class Schedule:
+    n_examples: int
+    batch_size: int
+    grad_accum: int
+
+    @property
+    def micro_per_epoch(self) -> int:
+        return math.ceil(self.n_examples / self.batch_size)
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return math.ceil(self.micro_per_epoch / self.grad_accum)
+
+    def micro_batches(self, step: int, seed: int) -> list[list[int]]:
+        """Example indices of the micro-batches of optimizer ``step`` (0-based)."""
+        epoch, local = divmod(step, self.steps_per_epoch)
+        order = epoch_order(self.n_examples, seed + epoch)
+        first = local * self.grad_accum
+        last = min(first + self.grad_accum, self.micro_per_epoch)
+        bs = self.batch_size
+        return [order[m * bs : (m + 1) * bs] for m in range(first, last)]
+
+    def epoch_at(self, step: int) -> float:
+        """Epochs completed after optimizer ``step`` (1-based count of done steps)."""
+        return step / self.steps_per_epoch
+
+
+def epoch_order(n: int, seed: int) -> list[int]:
+    import torch
+
+    gen = torch.Generator().manual_seed(seed)
+    return [int(i) for i in torch.randperm(n, generator=gen)]
+
+
+def collate(examples: Sequence[TokenizedExample], pad_id: int, device: str) -> dict[str, Any]:
+    import torch
+
+    width = max(len(e.input_ids) for e in examples)
+    ids = torch.full((len(examples), width), pad_id, dtype=torch.long)
+    labels = torch.full((len(examples), width), IGNORE, dtype=torch.long)
+    mask = torch.zeros((len(examples), width), dtype=torch.long)
+    for row, e in enumerate(examples):
+        n = len(e.input_ids)
+        ids[row, :n] = torch.tensor(e.input_ids)
+        labels[row, :n] = torch.tensor(e.labels)
+        mask[row, :n] = 1
+    return {"input_ids": ids.to(device), "labels": labels.to(device), "attention_mask": mask.to(device)}
+
+
+def loss_sum(model: Any, batch: dict[str, Any]) -> tuple[Any, int]:
+    """Summed next-token cross-entropy over the labelled tokens, and their count.
+
+    Only positions whose next token is learned go through the output layer
+    (``logits_to_keep``): prompt positions never need logits, so memory and time for the
+    vocabulary projection shrink by the prompt's share without changing the loss.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    targets = batch["labels"][:, 1:]
+    needed = (targets != IGNORE).any(dim=0).nonzero().flatten()
+    count = int((targets != IGNORE).sum())
+    if count == 0:
+        return batch["input_ids"].new_zeros((), dtype=torch.float32), 0
+    out = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
+                logits_to_keep=needed)  # fmt: skip
+    logits = out.logits.float()
+    picked = targets[:, needed]
+    loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), picked.reshape(-1),
+                           ignore_index=IGNORE, reduction="sum")  # fmt: skip
+    return loss, count
