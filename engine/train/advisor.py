@@ -60,7 +60,8 @@ def advise(events: Sequence[dict[str, Any]], *, truncated: int = 0, examples: in
                 "the learning rate or the number of epochs"))  # fmt: skip
         last = losses[-n:]
         mid = losses[-2 * n : -n]
-        if mid and sum(last) / len(last) < 0.97 * (sum(mid) / len(mid)) and sum(last) / len(last) > 0.3 * (sum(early) / len(early)):
+        overfit = any(a.code == "overfitting" for a in out)
+        if not overfit and mid and sum(last) / len(last) < 0.97 * (sum(mid) / len(mid)) and sum(last) / len(last) > 0.3 * (sum(early) / len(early)):
             out.append(Advice(code="underfitting", message=(
                 "the training loss was still falling clearly at the end of the run"),
                 action="train longer (more epochs or steps) or raise the learning rate a little"))  # fmt: skip
