@@ -19,7 +19,7 @@ def base(tiny_models):
 
 def test_check_json_counts(base, tmp_path, capsys):
     data = write_dataset(tmp_path / "数据 d.jsonl", n=10)
-    with data.open("a", encoding="utf-8") as f:  # a duplicate and a long example
+    with data.open("a", encoding="utf-8") as f:  # a third duplicate (8 words for 10 rows) and a long example
         f.write(json.dumps({"instruction": "Repeat the word apple twice.", "output": "apple apple"}) + "\n")
         f.write(json.dumps({"instruction": "x " * 300, "output": "long"}) + "\n")
     rc = main(["data", "check", "--data", str(data), "--base", str(base), "--cutoff", "128", "--json"])
@@ -27,7 +27,7 @@ def test_check_json_counts(base, tmp_path, capsys):
     assert rc == 1  # the long one has no answer token within 128 tokens: an error, never dropped silently
     assert report["format"] == "alpaca" and report["examples"] == 11 and report["conversations"] == 12
     assert [(e["line"], e["message"][:30]) for e in report["errors"]] == [(12, "no answer token fits in the cu")]
-    assert report["duplicates"] == 1 and report["truncated"] == 0
+    assert report["duplicates"] == 3 and report["truncated"] == 0
     assert 0 < report["trained_tokens"] < report["total_tokens"]
     assert sum(b["count"] for b in report["histogram"]) == 11
     rc = main(["data", "check", "--data", str(data), "--base", str(base), "--cutoff", "128"])
