@@ -64,22 +64,26 @@ def collate(examples: Sequence[TokenizedExample], pad_id: int, device: str) -> d
 def loss_sum(model: Any, batch: dict[str, Any]) -> tuple[Any, int]:
     """Summed next-token cross-entropy over the labelled tokens, and their count.
 
-    Only positions whose next token is learned go through the output layer
-    (``logits_to_keep``): prompt positions never need logits, so memory and time for the
-    vocabulary projection shrink by the prompt's share without changing the loss.
+    Positions before the first learned token never go through the output layer
+    (``logits_to_keep``): the prompt of a single-turn example needs no logits, so memory
+    and time for the vocabulary projection shrink by its share without changing the loss.
     """
     import torch
     import torch.nn.functional as F
 
     targets = batch["labels"][:, 1:]
-    needed = (targets != IGNORE).any(dim=0).nonzero().flatten()
+    learned = (targets != IGNORE).any(dim=0).nonzero()
     count = int((targets != IGNORE).sum())
     if count == 0:
         return batch["input_ids"].new_zeros((), dtype=torch.float32), 0
+    first = int(learned[0])
+    width = batch["input_ids"].shape[1]
+    # logits for positions first … width-1 (a slice: cheap backward); the last one predicts
+    # nothing and is dropped below
     out = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
-                logits_to_keep=needed)  # fmt: skip
-    logits = out.logits.float()
-    picked = targets[:, needed]
+                logits_to_keep=width - first)  # fmt: skip
+    logits = out.logits[:, :-1].float()
+    picked = targets[:, first:]
     loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), picked.reshape(-1),
                            ignore_index=IGNORE, reduction="sum")  # fmt: skip
     return loss, count

@@ -53,6 +53,7 @@ class TrainSpec:
     skip_invalid: bool = False
     resume: bool = False
     attn: str = "sdpa"
+    liger: str = "auto"  # "auto": Liger's fused RMSNorm/SwiGLU/RoPE kernels when installed on CUDA; "off"
 
     def check(self) -> None:
         def bad(field: str, why: str) -> TrainSettingsError:
