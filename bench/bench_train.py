@@ -10,8 +10,8 @@ renderer. Then each variant runs in its own process (clean peak memory) over the
 micro-batches in the same order with the same LoRA init (rank 8, alpha 16, all linear
 layers, AdamW lr 2e-4, gradient checkpointing, bf16 on CUDA / fp32 on CPU):
 
-- ``ours``: ``engine.train`` (the CLI's trainer; logits only at learned positions, SDPA,
-  Liger's RMSNorm/SwiGLU/RoPE kernels when installed on CUDA);
+- ``ours``: ``engine.train`` (the CLI's trainer; no logits before the first learned
+  position, SDPA); ``ours-liger``: with Liger's RMSNorm/SwiGLU/RoPE kernels (``--liger``);
 - ``plain``: the textbook loop: ``model(**batch, labels=…, num_items_in_batch=…)``, SDPA;
 - ``plain-eager``: the same with eager attention; ``plain-liger``: with Liger's kernels
   and fused linear cross-entropy (when installed).
@@ -55,6 +55,8 @@ def build(work: Path, shape: str, device: str) -> Path:
         config = AutoConfig.from_pretrained(model)
         for key, value in SHAPE_15B.items():
             setattr(config, key, value)
+        if getattr(config, "layer_types", None):
+            config.layer_types = [config.layer_types[0]] * config.num_hidden_layers
         torch.manual_seed(0)
         with torch.device(device):
             big = AutoModelForCausalLM.from_config(config, dtype=torch.bfloat16)
@@ -76,14 +78,18 @@ def write_data(path: Path, model: Path, seq: int, n: int) -> Path:
     def text(start: int, tokens: int) -> str:
         out: list[str] = []
         while len(tok(" ".join(out), add_special_tokens=False)["input_ids"]) < tokens:
-            out += [words[(start + len(out) + k) % len(words)] for k in range(8)]
+            out += [words[(start + len(out) + k) % len(words)] for k in range(32)]
         return " ".join(out)
 
     rows = []
     for i in range(n):
         target = int((seq - 80) * (0.6 + 0.4 * ((i * 37) % 100) / 100))
-        rows.append({"instruction": text(i * 7, target // 3), "output": text(i * 11, target - target // 3)})
-    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+        rows.append(
+            {"instruction": text(i * 7, target // 3), "output": text(i * 11, target - target // 3)}
+        )
+    path.write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8"
+    )
     return path
 
 
@@ -106,7 +112,7 @@ def child_ours(args: argparse.Namespace) -> dict:
     out = Path(tempfile.mkdtemp()) / "run"
     spec = TrainSpec(base=args.model, data=args.data, out=out, device=args.device, max_steps=args.steps,
                      batch_size=args.batch, grad_accum=args.accum, cutoff=args.seq, val_size=0,
-                     save_steps=10**6, lr=2e-4, warmup_steps=0, scheduler="constant", liger="auto" if args.variant == "ours" else "off")  # fmt: skip
+                     save_steps=10**6, lr=2e-4, warmup_steps=0, scheduler="constant", liger="auto" if args.variant == "ours-liger" else "off")  # fmt: skip
     outcome = run_job(train_job, spec)
     if not outcome.ok:
         raise SystemExit(str(outcome.error))
@@ -125,19 +131,25 @@ def child_plain(args: argparse.Namespace) -> dict:
     from engine.train.tokenize import load_tokenizer
 
     tok = load_tokenizer(args.model)
-    prepared = prepare_dataset(data=args.data, dataset=None, base=args.model, cutoff=args.seq, tokenizer=tok)
+    prepared = prepare_dataset(
+        data=args.data, dataset=None, base=args.model, cutoff=args.seq, tokenizer=tok
+    )
     train = list(prepared.examples)
     dtype = torch.bfloat16 if args.device == "cuda" else torch.float32
     torch.manual_seed(42)
     attn = "eager" if args.variant == "plain-eager" else "sdpa"
-    model = AutoModelForCausalLM.from_pretrained(str(args.model), dtype=dtype, attn_implementation=attn).to(args.device)
+    model = AutoModelForCausalLM.from_pretrained(
+        str(args.model), dtype=dtype, attn_implementation=attn
+    ).to(args.device)
     model.config.use_cache = False
     if args.variant == "plain-liger":
         from liger_kernel.transformers.monkey_patch import _apply_liger_kernel_to_instance
 
         _apply_liger_kernel_to_instance(model=model)
     model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
-    model = get_peft_model(model, LoraConfig(r=8, lora_alpha=16, target_modules="all-linear", task_type="CAUSAL_LM"))
+    model = get_peft_model(
+        model, LoraConfig(r=8, lora_alpha=16, target_modules="all-linear", task_type="CAUSAL_LM")
+    )
     model.train()  # from_pretrained returns eval mode, where checkpointing is skipped
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=2e-4, weight_decay=0.0, fused=args.device == "cuda")
@@ -148,7 +160,10 @@ def child_plain(args: argparse.Namespace) -> dict:
         torch.cuda.reset_peak_memory_stats()
     for step in range(args.steps):
         began = time.perf_counter()
-        batches = [collate([train[i] for i in idx], pad, args.device) for idx in schedule.micro_batches(step, 42)]
+        batches = [
+            collate([train[i] for i in idx], pad, args.device)
+            for idx in schedule.micro_batches(step, 42)
+        ]
         n_items = sum(int((b["labels"][:, 1:] != -100).sum()) for b in batches)
         tokens = sum(int(b["attention_mask"].sum()) for b in batches)
         total = 0.0
@@ -164,11 +179,17 @@ def child_plain(args: argparse.Namespace) -> dict:
             torch.cuda.synchronize()
         rates.append(tokens / (time.perf_counter() - began))
         losses.append(round(total, 6))
-    return {"tokens_per_s": statistics.median(rates[2:] or rates), "losses": losses, "peak_mb": _peak(args.device)}
+    return {
+        "tokens_per_s": statistics.median(rates[2:] or rates),
+        "losses": losses,
+        "peak_mb": _peak(args.device),
+    }
 
 
 def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     p.add_argument("--shape", default="tiny", choices=["tiny", "1.5b"])
     p.add_argument("--seq", type=int, default=512)
@@ -199,21 +220,35 @@ def main() -> int:
         cmd = [sys.executable, __file__, "--variant", variant, "--model", str(model), "--data", str(data),
                "--device", args.device, "--seq", str(args.seq), "--steps", str(args.steps),
                "--batch", str(args.batch), "--accum", str(args.accum)]  # fmt: skip
-        proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "TUNEFORGE_NO_SIGINT": "1"})
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, env={**os.environ, "TUNEFORGE_NO_SIGINT": "1"}
+        )
         line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT ")), None)
         if line is None:
             print(f"{variant}: failed\n{proc.stderr[-3000:]}", file=sys.stderr)
             continue
         results[variant] = json.loads(line[7:])
+        print(
+            f"{variant}: {results[variant]['tokens_per_s']:,.0f} tokens/s, peak {results[variant]['peak_mb']:,.0f} MiB, "
+            f"losses {results[variant]['losses']}",
+            flush=True,
+        )
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=2))
     base = results.get("plain", {}).get("tokens_per_s")
-    print(f"\n{args.shape} model, {args.device}, seq ≤{args.seq}, micro-batch {args.batch} × accum {args.accum}, {args.steps} steps\n")
+    print(
+        f"\n{args.shape} model, {args.device}, seq ≤{args.seq}, micro-batch {args.batch} × accum {args.accum}, {args.steps} steps\n"
+    )
     print("| variant | tokens/s | vs plain | peak memory (MiB) | loss step 1 → last |")
     print("|---|---:|---:|---:|---|")
     for name, r in results.items():
         ratio = f"{r['tokens_per_s'] / base:.2f}×" if base else "-"
-        print(f"| {name} | {r['tokens_per_s']:,.0f} | {ratio} | {r['peak_mb']:,.0f} | {r['losses'][0]:.4f} → {r['losses'][-1]:.4f} |")
+        print(
+            f"| {name} | {r['tokens_per_s']:,.0f} | {ratio} | {r['peak_mb']:,.0f} | {r['losses'][0]:.4f} → {r['losses'][-1]:.4f} |"
+        )
     if args.json:
-        args.json.write_text(json.dumps({"settings": vars(args) | {"work": str(work), "json": str(args.json), "model": str(model), "data": str(data)}, "results": results}, indent=2, default=str))
+        settings = {k: str(v) for k, v in vars(args).items()}
+        args.json.write_text(json.dumps({"settings": settings, "results": results}, indent=2))
     return 0
 
 

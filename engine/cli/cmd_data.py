@@ -21,10 +21,19 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                                "(conversations with from/value), OpenAI messages (role/content), and "
                                "LLaMA-Factory's dataset_info.json (--data DIR --dataset NAME). "
                                "JSON, JSONL, CSV, Parquet (with pyarrow).")  # fmt: skip
-    check.add_argument("--data", type=Path, required=True, help="data file, folder, or dataset_info.json")
+    check.add_argument(
+        "--data", type=Path, required=True, help="data file, folder, or dataset_info.json"
+    )
     check.add_argument("--dataset", default=None, help="entry name in dataset_info.json")
-    check.add_argument("--base", type=Path, required=True, help="base model folder (its chat template and tokenizer are used)")
-    check.add_argument("--cutoff", type=int, default=2048, help="maximum tokens per example (default 2048)")
+    check.add_argument(
+        "--base",
+        type=Path,
+        required=True,
+        help="base model folder (its chat template and tokenizer are used)",
+    )
+    check.add_argument(
+        "--cutoff", type=int, default=2048, help="maximum tokens per example (default 2048)"
+    )
     check.add_argument("--json", action="store_true", help="print one JSON object")
     check.set_defaults(func=run_check)
 

@@ -31,32 +31,91 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--data", type=Path, help="data file, folder, or dataset_info.json folder")
     p.add_argument("--dataset", help="entry name in dataset_info.json")
     p.add_argument("--out", type=Path, help="run folder to create (must be new or empty)")
-    p.add_argument("--resume", type=Path, metavar="RUN_DIR", help="continue a stopped run from its last checkpoint")
-    p.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"], help="auto (default): CUDA if present; CPU is slow")
+    p.add_argument(
+        "--resume",
+        type=Path,
+        metavar="RUN_DIR",
+        help="continue a stopped run from its last checkpoint",
+    )
+    p.add_argument(
+        "--device",
+        default="auto",
+        choices=["auto", "cuda", "cpu"],
+        help="auto (default): CUDA if present; CPU is slow",
+    )
     p.add_argument("--compute", default="auto", choices=["auto", "bf16", "fp16", "fp32"],
                    help="auto: bf16 where the GPU supports it, else fp16 with loss scaling; fp32 on the CPU")  # fmt: skip
     p.add_argument("--epochs", type=float, default=3.0, help="passes over the data (default 3)")
-    p.add_argument("--max-steps", type=int, help="stop after this many optimizer steps (overrides --epochs)")
+    p.add_argument(
+        "--max-steps", type=int, help="stop after this many optimizer steps (overrides --epochs)"
+    )
     p.add_argument("--lr", type=float, default=2e-4, help="peak learning rate (default 2e-4)")
-    p.add_argument("--scheduler", default="cosine", choices=["cosine", "linear", "constant"], help="default cosine")
+    p.add_argument(
+        "--scheduler",
+        default="cosine",
+        choices=["cosine", "linear", "constant"],
+        help="default cosine",
+    )
     p.add_argument("--warmup-steps", type=int, help="default: 3%% of the steps")
-    p.add_argument("--batch-size", type=int, default=2, help="sequences per micro-batch (default 2)")
-    p.add_argument("--grad-accum", type=int, default=8, help="micro-batches per optimizer step (default 8)")
-    p.add_argument("--cutoff", type=int, default=2048, help="maximum tokens per example (default 2048); whole turns are kept where possible")
+    p.add_argument(
+        "--batch-size", type=int, default=2, help="sequences per micro-batch (default 2)"
+    )
+    p.add_argument(
+        "--grad-accum", type=int, default=8, help="micro-batches per optimizer step (default 8)"
+    )
+    p.add_argument(
+        "--cutoff",
+        type=int,
+        default=2048,
+        help="maximum tokens per example (default 2048); whole turns are kept where possible",
+    )
     p.add_argument("--lora-rank", type=int, default=8, help="default 8")
     p.add_argument("--lora-alpha", type=float, help="default 2 × rank")
     p.add_argument("--lora-dropout", type=float, default=0.0, help="default 0")
-    p.add_argument("--lora-targets", default="all-linear", help="all-linear (default) or names: q_proj,v_proj,…")
-    p.add_argument("--rslora", action="store_true", help="rank-stabilised LoRA scaling (alpha/√rank)")
-    p.add_argument("--qlora", action="store_true", help="4-bit base weights (bitsandbytes, CUDA only)")
-    p.add_argument("--no-gradient-checkpointing", action="store_true", help="faster, but more memory")
-    p.add_argument("--val-size", type=float, help="validation share (<1) or count (≥1); 0 = none; default: 10%% (≤200) from 50 examples")
-    p.add_argument("--eval-steps", type=int, help="evaluate every N steps (default: ten times per run)")
-    p.add_argument("--save-steps", type=int, help="checkpoint every N steps (default: at each evaluation)")
+    p.add_argument(
+        "--lora-targets",
+        default="all-linear",
+        help="all-linear (default) or names: q_proj,v_proj,…",
+    )
+    p.add_argument(
+        "--rslora", action="store_true", help="rank-stabilised LoRA scaling (alpha/√rank)"
+    )
+    p.add_argument(
+        "--qlora", action="store_true", help="4-bit base weights (bitsandbytes, CUDA only)"
+    )
+    p.add_argument(
+        "--liger",
+        action="store_true",
+        help="use Liger's Triton kernels (RMSNorm, SwiGLU, RoPE) when installed; CUDA only",
+    )
+    p.add_argument(
+        "--no-gradient-checkpointing", action="store_true", help="faster, but more memory"
+    )
+    p.add_argument(
+        "--val-size",
+        type=float,
+        help="validation share (<1) or count (≥1); 0 = none; default: 10%% (≤200) from 50 examples",
+    )
+    p.add_argument(
+        "--eval-steps", type=int, help="evaluate every N steps (default: ten times per run)"
+    )
+    p.add_argument(
+        "--save-steps", type=int, help="checkpoint every N steps (default: at each evaluation)"
+    )
     p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--last-turn-only", action="store_true", help="learn only the last answer of each conversation")
-    p.add_argument("--train-on-prompt", action="store_true", help="learn the prompts too (not only the answers)")
-    p.add_argument("--skip-invalid", action="store_true", help="leave out invalid rows (each one is listed)")
+    p.add_argument(
+        "--last-turn-only",
+        action="store_true",
+        help="learn only the last answer of each conversation",
+    )
+    p.add_argument(
+        "--train-on-prompt",
+        action="store_true",
+        help="learn the prompts too (not only the answers)",
+    )
+    p.add_argument(
+        "--skip-invalid", action="store_true", help="leave out invalid rows (each one is listed)"
+    )
     p.add_argument("--verbose", "-v", action="store_true", help="print every step")
     p.set_defaults(func=run)
 
@@ -79,7 +138,7 @@ def spec_from_args(args: argparse.Namespace) -> Any:
         rslora=args.rslora, qlora=args.qlora, gradient_checkpointing=not args.no_gradient_checkpointing,
         val_size=args.val_size, eval_steps=args.eval_steps, save_steps=args.save_steps, seed=args.seed,
         last_turn_only=args.last_turn_only, train_on_prompt=args.train_on_prompt,
-        skip_invalid=args.skip_invalid,
+        skip_invalid=args.skip_invalid, liger="auto" if args.liger else "off",
     )  # fmt: skip
     spec.check()
     return spec
@@ -129,5 +188,5 @@ def run(args: argparse.Namespace) -> int:
     print(f"adapter: {result.adapter_dir}")
     for advice in result.advice:
         print(f"advice: {advice}")
-    print(f"next: tuneforge package \"{result.adapter_dir}\" --name my-model")
+    print(f'next: tuneforge package "{result.adapter_dir}" --name my-model')
     return 0

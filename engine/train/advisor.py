@@ -25,7 +25,9 @@ def _finite(x: Any) -> bool:
     return isinstance(x, (int, float)) and math.isfinite(x)
 
 
-def advise(events: Sequence[dict[str, Any]], *, truncated: int = 0, examples: int = 0) -> list[Advice]:
+def advise(
+    events: Sequence[dict[str, Any]], *, truncated: int = 0, examples: int = 0
+) -> list[Advice]:
     steps = [e for e in events if e.get("event") == "step"]
     evals = [e for e in events if e.get("event") == "eval" and _finite(e.get("eval_loss"))]
     out: list[Advice] = []
@@ -40,7 +42,12 @@ def advise(events: Sequence[dict[str, Any]], *, truncated: int = 0, examples: in
     if len(evals) >= 3:
         tail = [float(e["eval_loss"]) for e in evals[-3:]]
         best = min(float(e["eval_loss"]) for e in evals)
-        if tail[0] < tail[1] < tail[2] and tail[2] > best * 1.02 and len(losses) >= 2 and losses[-1] < losses[0]:
+        if (
+            tail[0] < tail[1] < tail[2]
+            and tail[2] > best * 1.02
+            and len(losses) >= 2
+            and losses[-1] < losses[0]
+        ):
             best_step = min(evals, key=lambda e: e["eval_loss"])["step"]
             out.append(Advice(code="overfitting", message=(
                 f"eval loss rose for the last evaluations ({tail[0]:.3f} → {tail[2]:.3f}) while the "
@@ -51,7 +58,9 @@ def advise(events: Sequence[dict[str, Any]], *, truncated: int = 0, examples: in
         n = max(2, len(losses) // 5)
         early = losses[:n]
         total = len(steps)
-        first_quarter = [float(e["loss"]) for e in steps[: max(1, total // 4)] if _finite(e.get("loss"))]
+        first_quarter = [
+            float(e["loss"]) for e in steps[: max(1, total // 4)] if _finite(e.get("loss"))
+        ]
         if min(first_quarter, default=1.0) < 0.02:
             out.append(Advice(code="near_zero_early", message=(
                 "the training loss is near zero within the first quarter of the run: the model "
@@ -61,11 +70,18 @@ def advise(events: Sequence[dict[str, Any]], *, truncated: int = 0, examples: in
         last = losses[-n:]
         mid = losses[-2 * n : -n]
         overfit = any(a.code == "overfitting" for a in out)
-        if not overfit and mid and sum(last) / len(last) < 0.97 * (sum(mid) / len(mid)) and sum(last) / len(last) > 0.3 * (sum(early) / len(early)):
+        if (
+            not overfit
+            and mid
+            and sum(last) / len(last) < 0.97 * (sum(mid) / len(mid))
+            and sum(last) / len(last) > 0.3 * (sum(early) / len(early))
+        ):
             out.append(Advice(code="underfitting", message=(
                 "the training loss was still falling clearly at the end of the run"),
                 action="train longer (more epochs or steps) or raise the learning rate a little"))  # fmt: skip
-        spikes = [i for i in range(3, len(losses)) if losses[i] > 2.0 * (sum(losses[i - 3 : i]) / 3)]
+        spikes = [
+            i for i in range(3, len(losses)) if losses[i] > 2.0 * (sum(losses[i - 3 : i]) / 3)
+        ]
         if spikes:
             out.append(Advice(code="spikes", message=(
                 f"the loss jumped to more than twice its recent level {len(spikes)} time(s)"),

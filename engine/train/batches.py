@@ -58,7 +58,11 @@ def collate(examples: Sequence[TokenizedExample], pad_id: int, device: str) -> d
         ids[row, :n] = torch.tensor(e.input_ids)
         labels[row, :n] = torch.tensor(e.labels)
         mask[row, :n] = 1
-    return {"input_ids": ids.to(device), "labels": labels.to(device), "attention_mask": mask.to(device)}
+    return {
+        "input_ids": ids.to(device),
+        "labels": labels.to(device),
+        "attention_mask": mask.to(device),
+    }
 
 
 def loss_sum(model: Any, batch: dict[str, Any]) -> tuple[Any, int]:

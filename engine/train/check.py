@@ -12,7 +12,14 @@ from engine.train.conversation import Conversation
 from engine.train.dataset import load_dataset
 from engine.train.errors import DataIssue, DatasetError
 from engine.train.template import read_base_template
-from engine.train.tokenize import Encoder, Renderer, TokenizedExample, hf_encoder, load_tokenizer, tokenize
+from engine.train.tokenize import (
+    Encoder,
+    Renderer,
+    TokenizedExample,
+    hf_encoder,
+    load_tokenizer,
+    tokenize,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -117,7 +124,9 @@ class CheckReport:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
-def check_dataset(*, data: str | Path, dataset: str | None, base: str | Path, cutoff: int) -> CheckReport:
+def check_dataset(
+    *, data: str | Path, dataset: str | None, base: str | Path, cutoff: int
+) -> CheckReport:
     """Every figure ``data check`` prints; errors are listed, never raised (except no data)."""
     try:
         loaded = load_dataset(data, dataset=dataset, skip_invalid=True)

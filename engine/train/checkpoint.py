@@ -38,7 +38,9 @@ def save_checkpoint(run_dir: Path, *, model: Any, optimizer: Any, scaler: Any, s
 
     final = run_dir / CHECKPOINTS / f"step-{step}"
     with atomic_dir(final) as tmp:
-        weights = {k: v.detach().cpu().contiguous() for k, v in get_peft_model_state_dict(model).items()}
+        weights = {
+            k: v.detach().cpu().contiguous() for k, v in get_peft_model_state_dict(model).items()
+        }
         save_file(weights, str(tmp / ADAPTER_WEIGHTS))
         torch.save(optimizer.state_dict(), tmp / "optimizer.pt")
         rng: dict[str, Any] = {"cpu": torch.get_rng_state()}
@@ -47,7 +49,9 @@ def save_checkpoint(run_dir: Path, *, model: Any, optimizer: Any, scaler: Any, s
         if scaler is not None:
             rng["scaler"] = scaler.state_dict()
         torch.save(rng, tmp / "rng.pt")
-        (tmp / "state.json").write_text(json.dumps({**state, "step": step}, indent=2), encoding="utf-8")
+        (tmp / "state.json").write_text(
+            json.dumps({**state, "step": step}, indent=2), encoding="utf-8"
+        )
     for old in checkpoint_dirs(run_dir)[:-keep] if keep > 0 else []:
         shutil.rmtree(old, ignore_errors=True)
     return final

@@ -100,7 +100,9 @@ def _from_info(info_file: Path, name: str | None) -> tuple[list[Path], DatasetFo
         raise DatasetError([DataIssue(file=where, line=getattr(exc, "lineno", 1),
                                       message=f"broken JSON: {exc}")]) from exc  # fmt: skip
     if not isinstance(info, dict) or not info:
-        raise DatasetError([DataIssue(file=where, line=1, message="expected an object of dataset entries")])
+        raise DatasetError(
+            [DataIssue(file=where, line=1, message="expected an object of dataset entries")]
+        )
     if name is None:
         if len(info) != 1:
             raise DatasetError([DataIssue(file=where, line=1, message=(
@@ -116,19 +118,27 @@ def _from_info(info_file: Path, name: str | None) -> tuple[list[Path], DatasetFo
             f"{name!r} is a preference (ranking) dataset; fine-tuning takes supervised ones"))])  # fmt: skip
     if "file_name" not in entry:
         remote = next((k for k in _REMOTE_KEYS if k in entry), None)
-        why = f"{remote} needs a download; put the file next to dataset_info.json and set file_name" if remote else "the entry has no file_name"
+        why = (
+            f"{remote} needs a download; put the file next to dataset_info.json and set file_name"
+            if remote
+            else "the entry has no file_name"
+        )
         raise DatasetError([DataIssue(file=where, line=line, message=f"{name!r}: {why}")])
     target = info_file.parent / str(entry["file_name"])
     if not target.exists():
         raise DatasetError([DataIssue(file=where, line=line, message=(
             f"{name!r}: file_name {entry['file_name']!r} does not exist next to dataset_info.json"))])  # fmt: skip
     try:
-        fmt = DatasetFormat.make(str(entry.get("formatting", "alpaca")), entry.get("columns"), entry.get("tags"))
+        fmt = DatasetFormat.make(
+            str(entry.get("formatting", "alpaca")), entry.get("columns"), entry.get("tags")
+        )
     except RowError as exc:
         raise DatasetError([DataIssue(file=where, line=line, message=f"{name!r}: {exc}")]) from exc
     files = dataset_files(target)
     if not files:
-        raise DatasetError([DataIssue(file=str(target), line=0, message="no data files in this folder")])
+        raise DatasetError(
+            [DataIssue(file=str(target), line=0, message="no data files in this folder")]
+        )
     return files, fmt
 
 

@@ -16,7 +16,11 @@ class DataIssue:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
+        return (
+            f"{self.file}:{self.line}: {self.message}"
+            if self.line
+            else f"{self.file}: {self.message}"
+        )
 
     def to_dict(self) -> dict[str, object]:
         return {"file": self.file, "line": self.line, "message": self.message}

@@ -109,7 +109,11 @@ def _alpaca(record: Mapping[str, Any], fmt: DatasetFormat) -> tuple[Message, ...
     if not isinstance(history, list):
         raise RowError(f"column {cols['history']!r} must be a list of [prompt, response] pairs")
     for number, pair in enumerate(history, start=1):
-        if not (isinstance(pair, (list, tuple)) and len(pair) == 2 and all(isinstance(p, str) for p in pair)):
+        if not (
+            isinstance(pair, (list, tuple))
+            and len(pair) == 2
+            and all(isinstance(p, str) for p in pair)
+        ):
             raise RowError(f"history item {number} is not a [prompt, response] pair of texts")
         messages += [Message(role="user", content=pair[0]), _assistant(pair[1])]
     user = f"{instruction}\n{query}" if query else instruction
@@ -139,7 +143,9 @@ def _sharegpt(record: Mapping[str, Any], fmt: DatasetFormat) -> tuple[Message, .
             raise RowError(f"message {number} has no {tags['role_tag']!r} field")
         tag = turn[tags["role_tag"]]
         if tag not in roles:
-            raise RowError(f"message {number} has the unknown role {tag!r} (known: {', '.join(roles)})")
+            raise RowError(
+                f"message {number} has the unknown role {tag!r} (known: {', '.join(roles)})"
+            )
         content = turn.get(tags["content_tag"])
         if not isinstance(content, str):
             raise RowError(f"message {number} has no text in {tags['content_tag']!r}")

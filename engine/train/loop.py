@@ -28,7 +28,15 @@ from engine.train.check import prepare_dataset
 from engine.train.checkpoint import base_revision, export_adapter, load_checkpoint, save_checkpoint
 from engine.train.errors import TrainingFailed
 from engine.train.plot import write_loss_png
-from engine.train.rundir import RUN_FILE, EventLog, RunLock, checkpoint_dirs, prepare_run_dir, read_events, write_json
+from engine.train.rundir import (
+    RUN_FILE,
+    EventLog,
+    RunLock,
+    checkpoint_dirs,
+    prepare_run_dir,
+    read_events,
+    write_json,
+)
 from engine.train.spec import TrainSpec, auto_val_count
 from engine.train.stack import require_stack
 
@@ -104,14 +112,19 @@ def _train(spec, ctx, run_dir, log, prepared, tokenizer, placement, torch, load_
     n_val = auto_val_count(len(examples), spec.val_size)
     val = [examples[i] for i in sorted(order[:n_val])]
     train = [examples[i] for i in sorted(order[n_val:])]
-    schedule = Schedule(n_examples=len(train), batch_size=spec.batch_size, grad_accum=spec.grad_accum)
+    schedule = Schedule(
+        n_examples=len(train), batch_size=spec.batch_size, grad_accum=spec.grad_accum
+    )
     total = spec.max_steps or max(1, math.ceil(spec.epochs * schedule.steps_per_epoch))
     warmup = spec.warmup_steps if spec.warmup_steps is not None else int(0.03 * total)
     eval_every = spec.eval_steps or max(1, total // 10)
     save_every = spec.save_steps or (eval_every if val else min(100, total))
     truncated = sum(e.truncated for e in examples)
     if not spec.resume:
-        write_json(run_dir / RUN_FILE, _run_record(spec, prepared, placement, len(train), len(val), total, torch))
+        write_json(
+            run_dir / RUN_FILE,
+            _run_record(spec, prepared, placement, len(train), len(val), total, torch),
+        )
         log.write("started", total_steps=total, examples=len(train), val_examples=len(val),
                   truncated=truncated, device=placement.device, compute=placement.compute)  # fmt: skip
     torch.manual_seed(spec.seed)
@@ -130,7 +143,11 @@ def _train(spec, ctx, run_dir, log, prepared, tokenizer, placement, torch, load_
             log.write("resumed", step=start, checkpoint=found[-1].name)
         else:
             ctx.warn("no checkpoint in the run folder; starting from step 0")
-    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else (tokenizer.eos_token_id or 0)
+    pad_id = (
+        tokenizer.pad_token_id
+        if tokenizer.pad_token_id is not None
+        else (tokenizer.eos_token_id or 0)
+    )
     autocast = (torch.autocast(device_type="cuda", dtype=torch.bfloat16 if placement.compute == "bf16" else torch.float16)
                 if placement.compute in ("bf16", "fp16") else _nullcontext())  # fmt: skip
     model.train()
@@ -174,7 +191,9 @@ def _train(spec, ctx, run_dir, log, prepared, tokenizer, placement, torch, load_
             done = step + 1
             mean_loss = total_loss / max(1, n_tokens)
             last_loss = mean_loss
-            bad_streak = bad_streak + 1 if not (math.isfinite(mean_loss) and math.isfinite(grad_norm)) else 0
+            bad_streak = (
+                bad_streak + 1 if not (math.isfinite(mean_loss) and math.isfinite(grad_norm)) else 0
+            )
             recent = step_times[-20:]
             record = log.write(
                 "step", step=done, loss=round(mean_loss, 6), lr=lr, grad_norm=round(grad_norm, 6),
@@ -202,7 +221,9 @@ def _train(spec, ctx, run_dir, log, prepared, tokenizer, placement, torch, load_
             _save(run_dir, model, optimizer, scaler, done, spec, log)
         hint = f"tuneforge train --resume {run_dir}"
         log.write("stopped", step=done, reason="cancelled", resume=hint)
-        raise JobCancelled(f"stopped at step {done}; a checkpoint is saved. Resume with: {hint}") from None
+        raise JobCancelled(
+            f"stopped at step {done}; a checkpoint is saved. Resume with: {hint}"
+        ) from None
     except TrainingFailed as exc:
         log.write("failed", step=step + 1, message=exc.message)
         raise
@@ -265,13 +286,26 @@ def _run_record(spec, prepared, placement, n_train, n_val, total, torch) -> dict
     return {
         "tuneforge": __version__,
         "spec": to_plain(spec),
-        "versions": {"torch": torch.__version__, "transformers": transformers.__version__,
-                     "peft": peft.__version__, "python": platform.python_version()},  # fmt: skip
-        "dataset": {"fingerprint": prepared.fingerprint, "format": prepared.format,
-                    "conversations": prepared.conversations, "examples": len(prepared.examples),
-                    "train": n_train, "val": n_val, "skipped": [str(i) for i in prepared.skipped],
-                    "duplicates": prepared.duplicates},  # fmt: skip
-        "base": {"path": str(Path(spec.base).resolve()), "revision": base_revision(Path(spec.base))},
+        "versions": {
+            "torch": torch.__version__,
+            "transformers": transformers.__version__,
+            "peft": peft.__version__,
+            "python": platform.python_version(),
+        },
+        "dataset": {
+            "fingerprint": prepared.fingerprint,
+            "format": prepared.format,
+            "conversations": prepared.conversations,
+            "examples": len(prepared.examples),
+            "train": n_train,
+            "val": n_val,
+            "skipped": [str(i) for i in prepared.skipped],
+            "duplicates": prepared.duplicates,
+        },
+        "base": {
+            "path": str(Path(spec.base).resolve()),
+            "revision": base_revision(Path(spec.base)),
+        },
         "device": placement.device,
         "compute": placement.compute,
         "world_size": 1,
@@ -289,7 +323,9 @@ class _nullcontext:
 
 def _cancel_on_sigint(ctx: JobContext):  # type: ignore[no-untyped-def]
     """In a job child, Ctrl-C (sent to the whole console group) means: checkpoint, then stop."""
-    if threading.current_thread() is not threading.main_thread() or os.environ.get("TUNEFORGE_NO_SIGINT"):
+    if threading.current_thread() is not threading.main_thread() or os.environ.get(
+        "TUNEFORGE_NO_SIGINT"
+    ):
         return lambda: None
     previous = signal.getsignal(signal.SIGINT)
     signal.signal(signal.SIGINT, lambda *_: ctx.cancel())

@@ -55,7 +55,10 @@ def load_model(spec: TrainSpec, placement: Placement, ctx: JobContext) -> Any:
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM
 
-    kwargs: dict[str, Any] = {"dtype": torch_dtype(placement.compute), "attn_implementation": spec.attn}
+    kwargs: dict[str, Any] = {
+        "dtype": torch_dtype(placement.compute),
+        "attn_implementation": spec.attn,
+    }
     if spec.qlora:
         if importlib.util.find_spec("bitsandbytes") is None:
             raise TrainStackMissing("QLoRA needs bitsandbytes (not installed)",
@@ -83,7 +86,9 @@ def load_model(spec: TrainSpec, placement: Placement, ctx: JobContext) -> Any:
     if spec.qlora:
         from peft import prepare_model_for_kbit_training
 
-        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=spec.gradient_checkpointing)
+        model = prepare_model_for_kbit_training(
+            model, use_gradient_checkpointing=spec.gradient_checkpointing
+        )
     elif spec.gradient_checkpointing:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     config = LoraConfig(
@@ -103,14 +108,20 @@ def load_model(spec: TrainSpec, placement: Placement, ctx: JobContext) -> Any:
             param.data = param.data.float()
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     total = sum(p.numel() for p in model.parameters())
-    ctx.log(f"LoRA rank {spec.lora_rank}, alpha {spec.alpha:g}: {trainable:,} trainable of {total:,} parameters")
+    ctx.log(
+        f"LoRA rank {spec.lora_rank}, alpha {spec.alpha:g}: {trainable:,} trainable of {total:,} parameters"
+    )
     return model
 
 
 def _maybe_liger(model: Any, spec: TrainSpec, placement: Placement, ctx: JobContext) -> None:
     """Liger's Triton kernels for RMSNorm, SwiGLU and RoPE (same arithmetic, fewer kernel
     launches and less activation memory). The loss stays ours (logits only where learned)."""
-    if spec.liger != "auto" or placement.device != "cuda" or importlib.util.find_spec("liger_kernel") is None:
+    if (
+        spec.liger != "auto"
+        or placement.device != "cuda"
+        or importlib.util.find_spec("liger_kernel") is None
+    ):
         return
     try:
         from liger_kernel.transformers.monkey_patch import _apply_liger_kernel_to_instance

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import struct
 import zlib
@@ -14,7 +15,9 @@ W, H, PAD = 640, 360, 30
 _BLUE, _ORANGE, _GREY = (40, 110, 200), (230, 120, 30), (200, 200, 200)
 
 
-def write_loss_png(path: Path, train: Sequence[tuple[int, float]], evals: Sequence[tuple[int, float]]) -> None:
+def write_loss_png(
+    path: Path, train: Sequence[tuple[int, float]], evals: Sequence[tuple[int, float]]
+) -> None:
     """Training loss (blue) and eval loss (orange) against the step, on a light grid."""
     pixels = bytearray(b"\xff" * (W * H * 3))
 
@@ -39,7 +42,7 @@ def write_loss_png(path: Path, train: Sequence[tuple[int, float]], evals: Sequen
                 put(x, y, _GREY)
         for series, color in ((train, _BLUE), (evals, _ORANGE)):
             clean = [(s, v) for s, v in series if math.isfinite(v)]
-            for (sa, va), (sb, vb) in zip(clean, clean[1:]):
+            for (sa, va), (sb, vb) in itertools.pairwise(clean):
                 _line(put, xy(sa, va), xy(sb, vb), color)
             for s, v in clean:
                 cx, cy = xy(s, v)
@@ -49,7 +52,9 @@ def write_loss_png(path: Path, train: Sequence[tuple[int, float]], evals: Sequen
     raw = b"".join(b"\x00" + bytes(pixels[y * W * 3 : (y + 1) * W * 3]) for y in range(H))
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", W, H, 8, 2, 0, 0, 0))
            + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b""))  # fmt: skip

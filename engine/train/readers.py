@@ -66,7 +66,11 @@ def _json_array(text: str, name: str, issues: list[DataIssue]) -> list[Record]:
         index = _skip(text, index)
         if index >= len(text):
             line = text.count("\n") + 1
-            issues.append(DataIssue(file=name, line=line, message="broken JSON: the list is not closed with ]"))
+            issues.append(
+                DataIssue(
+                    file=name, line=line, message="broken JSON: the list is not closed with ]"
+                )
+            )
             return out
         if text[index] == "]":
             return out
@@ -83,7 +87,11 @@ def _json_array(text: str, name: str, issues: list[DataIssue]) -> list[Record]:
             index += 1
         elif index < len(text) and text[index] != "]":
             line = text.count("\n", 0, index) + 1
-            issues.append(DataIssue(file=name, line=line, message="broken JSON: expected , or ] between examples"))
+            issues.append(
+                DataIssue(
+                    file=name, line=line, message="broken JSON: expected , or ] between examples"
+                )
+            )
             return out
 
 
@@ -114,8 +122,7 @@ def _parquet(path: Path) -> Iterator[Record]:
         raise TrainStackMissing(
             "reading Parquet needs pyarrow", path=path, hint="pip install pyarrow, or use JSONL"
         ) from exc
-    for number, row in enumerate(pq.read_table(path).to_pylist(), start=1):
-        yield number, row
+    yield from enumerate(pq.read_table(path).to_pylist(), start=1)
 
 
 def dataset_files(path: Path) -> list[Path]:

@@ -53,7 +53,8 @@ class TrainSpec:
     skip_invalid: bool = False
     resume: bool = False
     attn: str = "sdpa"
-    liger: str = "auto"  # "auto": Liger's fused RMSNorm/SwiGLU/RoPE kernels when installed on CUDA; "off"
+    liger: str = "off"  # "auto": Liger's RMSNorm/SwiGLU/RoPE kernels when installed on CUDA
+    # (off by default: 15% slower on an H200 for a 1.5B LoRA, see docs/benchmarks.md)
 
     def check(self) -> None:
         def bad(field: str, why: str) -> TrainSettingsError:
@@ -93,6 +94,6 @@ def auto_val_count(n_examples: int, val_size: float | None) -> int:
     """Validation examples: given (fraction or count), or automatic — 10% (at most 200) once
     the dataset has 50 examples, enough to see eval loss rise when a small set is memorised."""
     if val_size is not None:
-        count = int(round(val_size * n_examples)) if val_size < 1 else int(val_size)
+        count = round(val_size * n_examples) if val_size < 1 else int(val_size)
         return max(0, min(count, n_examples - 1))
     return 0 if n_examples < 50 else min(200, max(5, n_examples // 10))

@@ -76,9 +76,7 @@ class Renderer:
         out: list[dict[str, Any]] = []
         for m in messages:
             item: dict[str, Any] = {"role": m.role, "content": m.content}
-            if m.thinking and not self.knows_thinking:
-                item["content"] = f"<think>\n{m.thinking}\n</think>\n\n{m.content}"
-            elif m.thinking and self.style == "inline":
+            if m.thinking and (not self.knows_thinking or self.style == "inline"):
                 item["content"] = f"<think>\n{m.thinking}\n</think>\n\n{m.content}"
             elif m.thinking:
                 item["reasoning_content"] = m.thinking
@@ -127,7 +125,7 @@ def _answer(prompt: str, full: str, message: Message) -> str:
     if full.startswith(prompt):
         return full[len(prompt) :]
     common = 0
-    for a, b in zip(prompt, full):
+    for a, b in zip(prompt, full, strict=False):
         if a != b:
             break
         common += 1
@@ -152,7 +150,7 @@ def tokenize(rendered: Rendered, encode: Encoder, *, cutoff: int) -> TokenizedEx
             ends.append(pos)
     labels = [
         tok if any(a <= start < b for a, b in spans) else IGNORE
-        for tok, (start, _end) in zip(ids, offsets)
+        for tok, (start, _end) in zip(ids, offsets, strict=True)
     ]
     full = len(ids)
     keep = full
@@ -191,5 +189,7 @@ def load_tokenizer(base_dir: Any) -> Any:
     if not getattr(tok, "is_fast", False):
         from engine.train.errors import TrainStackMissing
 
-        raise TrainStackMissing("the base model needs a fast tokenizer (tokenizer.json)", path=base_dir)
+        raise TrainStackMissing(
+            "the base model needs a fast tokenizer (tokenizer.json)", path=base_dir
+        )
     return tok

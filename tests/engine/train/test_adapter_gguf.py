@@ -50,7 +50,7 @@ def _hf_greedy(base, adapter, ids):
         for _ in range(NEW_TOKENS):
             logits = model(torch.tensor([seq])).logits[0, -1]
             seq.append(int(torch.argmax(logits)))
-    return seq[len(ids):]
+    return seq[len(ids) :]
 
 
 @pytest.mark.parametrize("family", ["qwen2", "llama3"])

@@ -8,7 +8,9 @@ from engine.train.advisor import advise
 
 
 def steps(losses, grad=1.0):
-    return [{"event": "step", "step": i + 1, "loss": v, "grad_norm": grad} for i, v in enumerate(losses)]
+    return [
+        {"event": "step", "step": i + 1, "loss": v, "grad_norm": grad} for i, v in enumerate(losses)
+    ]
 
 
 def codes(events, **kw):
@@ -22,7 +24,10 @@ def test_healthy_run_gets_no_advice():
 
 def test_overfitting_eval_rises_while_train_falls():
     events = steps([3.0 - 0.05 * i for i in range(40)])
-    events += [{"event": "eval", "step": s, "eval_loss": v} for s, v in [(10, 2.0), (20, 1.8), (30, 1.9), (40, 2.1), (50, 2.4)]]
+    events += [
+        {"event": "eval", "step": s, "eval_loss": v}
+        for s, v in [(10, 2.0), (20, 1.8), (30, 1.9), (40, 2.1), (50, 2.4)]
+    ]
     advice = advise(events)
     assert [a.code for a in advice] == ["overfitting"]
     assert "step 20" in advice[0].action and "fewer epochs" in advice[0].action

@@ -12,7 +12,9 @@ from engine.train.errors import DatasetError
 
 
 def _jsonl(path, rows):
-    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    path.write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8"
+    )
     return path
 
 
@@ -45,7 +47,13 @@ def test_sharegpt_roles_and_system_field(tmp_path):
     ], indent=2), encoding="utf-8")  # fmt: skip
     data = load_dataset(path)
     assert data.format == "sharegpt"
-    assert [m.role for m in data.conversations[0].messages] == ["system", "user", "assistant", "user", "assistant"]
+    assert [m.role for m in data.conversations[0].messages] == [
+        "system",
+        "user",
+        "assistant",
+        "user",
+        "assistant",
+    ]
     assert data.conversations[0].line == 2  # the line the example starts on
 
 
@@ -55,7 +63,9 @@ def test_openai_messages_with_reasoning_field(tmp_path):
         {"role": "assistant", "content": "a", "reasoning_content": "r"}]}])  # fmt: skip
     data = load_dataset(path)
     assert data.format == "openai"
-    assert data.conversations[0].messages[-1] == Message(role="assistant", content="a", thinking="r")
+    assert data.conversations[0].messages[-1] == Message(
+        role="assistant", content="a", thinking="r"
+    )
 
 
 def test_dataset_info_columns_and_tags(tmp_path):
@@ -69,7 +79,11 @@ def test_dataset_info_columns_and_tags(tmp_path):
         "alp": {"file_name": "alp.jsonl", "columns": {"prompt": "q", "query": "ctx", "response": "a"}},
     }, indent=2), encoding="utf-8")  # fmt: skip
     chat = load_dataset(tmp_path, dataset="chat")
-    assert _roles(chat.conversations[0]) == [("system", "S", ""), ("user", "hi", ""), ("assistant", "hello", "")]
+    assert _roles(chat.conversations[0]) == [
+        ("system", "S", ""),
+        ("user", "hi", ""),
+        ("assistant", "hello", ""),
+    ]
     alp = load_dataset(tmp_path / "dataset_info.json", dataset="alp")
     assert _roles(alp.conversations[0]) == [("user", "Q\nC", ""), ("assistant", "A", "")]
     with pytest.raises(DatasetError, match="choose one with --dataset"):
@@ -80,7 +94,7 @@ def test_dataset_info_columns_and_tags(tmp_path):
 
 def test_csv(tmp_path):
     path = tmp_path / "d.csv"
-    path.write_text("instruction,input,output\nsay hi,,hi\n\"multi\nline\",x,y\n", encoding="utf-8")
+    path.write_text('instruction,input,output\nsay hi,,hi\n"multi\nline",x,y\n', encoding="utf-8")
     data = load_dataset(path)
     assert [c.messages[-1].content for c in data.conversations] == ["hi", "y"]
     assert [c.line for c in data.conversations] == [2, 4]
@@ -120,7 +134,10 @@ def test_skip_invalid_lists_every_skipped_row(tmp_path):
     assert [i.line for i in info.value.issues] == [2, 3]
     data = load_dataset(path, skip_invalid=True)
     assert [c.line for c in data.conversations] == [1, 4]
-    assert [(i.line, i.message.split(":")[0]) for i in data.skipped] == [(2, "broken JSON"), (3, "missing column 'output'")]
+    assert [(i.line, i.message.split(":")[0]) for i in data.skipped] == [
+        (2, "broken JSON"),
+        (3, "missing column 'output'"),
+    ]
 
 
 def test_fingerprint_changes_with_content(tmp_path):

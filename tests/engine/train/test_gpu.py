@@ -32,7 +32,7 @@ def test_bf16_lora_on_cuda(tiny_models, tmp_path):
     run, steps = _run(tiny_models("qwen2"), tmp_path, compute="bf16", gradient_checkpointing=True)
     record = json.loads((run / "run.json").read_text(encoding="utf-8"))
     assert (record["device"], record["compute"]) == ("cuda", "bf16")
-    assert steps[-1]["loss"] < 0.8 * steps[0]["loss"]
+    assert steps[-1]["loss"] < 0.9 * steps[0]["loss"]
     assert steps[-1]["gpu_memory_mb"] > 0
     assert (run / "adapter" / "adapter_model.safetensors").is_file()
 

@@ -43,7 +43,7 @@ EXPECTED = {
 
 def _runs(ids, labels):
     runs, cur = [], []
-    for tok, lab in zip(ids, labels):
+    for tok, lab in zip(ids, labels, strict=True):
         if lab != IGNORE:
             assert lab == tok
             cur.append(tok)
@@ -66,7 +66,9 @@ def test_label_masks_on_every_family(tiny_family, tiny_model):
         ex = tokenize(item, encode, cutoff=4096)
         assert not ex.truncated and len(ex.input_ids) == len(ex.labels)
         learned += [tok.decode(run) for run in _runs(ex.input_ids, ex.labels)]
-        masked_text += tok.decode([t for t, lab in zip(ex.input_ids, ex.labels) if lab == IGNORE])
+        masked_text += tok.decode(
+            [t for t, lab in zip(ex.input_ids, ex.labels, strict=True) if lab == IGNORE]
+        )
         # the token ids are the tokenizer's for the whole rendered text
         assert list(ex.input_ids) == tok(item.text, add_special_tokens=False)["input_ids"]
     assert learned == EXPECTED[tiny_family]
@@ -109,7 +111,9 @@ def test_template_refusal_is_a_row_error(tiny_family, tiny_model, tmp_path):
     from engine.train.check import prepare
 
     renderer, encode, _ = _setup(tiny_model)
-    conv = Conversation(messages=(Message(role="system", content="s"), *CONV.messages), file="f.jsonl", line=3)
+    conv = Conversation(
+        messages=(Message(role="system", content="s"), *CONV.messages), file="f.jsonl", line=3
+    )
     examples, issues, _ = prepare([conv], renderer, encode, cutoff=512)
     assert examples == []  # Gemma 2's template raises "System role not supported"
     assert (issues[0].file, issues[0].line) == ("f.jsonl", 3)

@@ -37,7 +37,9 @@ def _weights(path):
 def test_short_run_lowers_loss_and_fills_the_run_folder(base, tmp_path):
     data = write_dataset(tmp_path / "训练 数据" / "d.jsonl", n=60)
     run = tmp_path / "运行 run"
-    outcome = run_job(train_job, spec(base, data, run, max_steps=12, val_size=0.2, eval_steps=4, lr=1e-2))
+    outcome = run_job(
+        train_job, spec(base, data, run, max_steps=12, val_size=0.2, eval_steps=4, lr=1e-2)
+    )
     assert outcome.ok, outcome.error
     steps = _steps(run)
     assert [e["step"] for e in steps] == list(range(1, 13))
@@ -45,7 +47,9 @@ def test_short_run_lowers_loss_and_fills_the_run_folder(base, tmp_path):
     for key in ("loss", "lr", "grad_norm", "epoch", "tokens_per_s", "eta_s", "memory_mb"):
         assert isinstance(steps[0][key], (int, float)), key
     evals = [e for e in read_events(run) if e["event"] == "eval"]
-    assert [e["step"] for e in evals] == [4, 8, 12] and evals[-1]["eval_loss"] < evals[0]["eval_loss"]
+    assert [e["step"] for e in evals] == [4, 8, 12] and evals[-1]["eval_loss"] < evals[0][
+        "eval_loss"
+    ]
     kinds = [e["event"] for e in read_events(run)]
     assert kinds[0] == "started" and kinds[-1] == "finished"
     record = json.loads((run / "run.json").read_text(encoding="utf-8"))
@@ -56,7 +60,9 @@ def test_short_run_lowers_loss_and_fills_the_run_folder(base, tmp_path):
     adapter = run / "adapter"
     config = json.loads((adapter / "adapter_config.json").read_text(encoding="utf-8"))
     assert config["base_model_name_or_path"] == str(base.resolve()) and config["r"] == 8
-    assert "chat_template" in json.loads((adapter / "tokenizer_config.json").read_text(encoding="utf-8"))
+    assert "chat_template" in json.loads(
+        (adapter / "tokenizer_config.json").read_text(encoding="utf-8")
+    )
     assert not list(run.glob("**/*.partial"))
 
 
@@ -133,5 +139,5 @@ def test_cli_train_in_a_child_process_and_data_check(base, tmp_path, capsys):
     out = capsys.readouterr()
     assert rc == 0, out.err
     assert (run / "adapter" / "adapter_model.safetensors").is_file()
-    assert f"tuneforge package \"{run / 'adapter'}\"" in out.out
+    assert f'tuneforge package "{run / "adapter"}"' in out.out
     assert threading.active_count() >= 1
