@@ -141,3 +141,27 @@ def test_cli_train_in_a_child_process_and_data_check(base, tmp_path, capsys):
     assert (run / "adapter" / "adapter_model.safetensors").is_file()
     assert f'tuneforge package "{run / "adapter"}"' in out.out
     assert threading.active_count() >= 1
+
+
+def test_cancel_through_the_child_process_leaves_a_checkpoint(base, tmp_path):
+    """What Ctrl-C in the CLI does: the parent asks the training child to stop."""
+    from engine.jobs import run_in_child
+    from engine.train import TRAIN_JOB
+
+    data = write_dataset(tmp_path / "d.jsonl", n=16)
+    run = tmp_path / "child run"
+    cancel = threading.Event()
+    seen = []
+
+    def sink(event):
+        seen.append(event)
+        if isinstance(event, Progress) and event.stage == "train" and event.done >= 2:
+            cancel.set()
+
+    outcome = run_in_child(TRAIN_JOB, spec(base, data, run, max_steps=40, grad_accum=1),
+                           on_event=sink, cancel_event=cancel, grace_seconds=120)  # fmt: skip
+    assert outcome.status == "cancelled"
+    stopped = [e for e in read_events(run) if e["event"] == "stopped"]
+    assert stopped and stopped[0]["step"] >= 2
+    assert (run / "checkpoints" / f"step-{stopped[0]['step']}" / "optimizer.pt").is_file()
+    assert any("Resume with: tuneforge train --resume" in getattr(e, "reason", "") for e in seen)
