@@ -12,6 +12,7 @@ layers, AdamW lr 2e-4, gradient checkpointing, bf16 on CUDA / fp32 on CPU):
 
 - ``ours``: ``engine.train`` (the CLI's trainer; no logits before the first learned
   position, SDPA); ``ours-liger``: with Liger's RMSNorm/SwiGLU/RoPE kernels (``--liger``);
+  ``ours-packed``: ``--packing`` (rows of several examples: other batches, so other losses);
 - ``plain``: the textbook loop: ``model(**batch, labels=…, num_items_in_batch=…)``, SDPA;
 - ``plain-eager``: the same with eager attention; ``plain-liger``: with Liger's kernels
   and fused linear cross-entropy (when installed).
@@ -79,7 +80,8 @@ def write_data(path: Path, model: Path, seq: int, n: int) -> Path:
         out: list[str] = []
         while len(tok(" ".join(out), add_special_tokens=False)["input_ids"]) < tokens:
             out += [words[(start + len(out) + k) % len(words)] for k in range(32)]
-        return " ".join(out)
+        ids = tok(" ".join(out), add_special_tokens=False)["input_ids"][:tokens]
+        return str(tok.decode(ids))
 
     rows = []
     for i in range(n):
@@ -112,7 +114,7 @@ def child_ours(args: argparse.Namespace) -> dict:
     out = Path(tempfile.mkdtemp()) / "run"
     spec = TrainSpec(base=args.model, data=args.data, out=out, device=args.device, max_steps=args.steps,
                      batch_size=args.batch, grad_accum=args.accum, cutoff=args.seq, val_size=0,
-                     save_steps=10**6, lr=2e-4, warmup_steps=0, scheduler="constant", liger="auto" if args.variant == "ours-liger" else "off")  # fmt: skip
+                     save_steps=10**6, lr=2e-4, warmup_steps=0, scheduler="constant", liger="auto" if args.variant == "ours-liger" else "off", packing=args.variant == "ours-packed")  # fmt: skip
     outcome = run_job(train_job, spec)
     if not outcome.ok:
         raise SystemExit(str(outcome.error))
@@ -165,11 +167,16 @@ def child_plain(args: argparse.Namespace) -> dict:
             for idx in schedule.micro_batches(step, 42)
         ]
         n_items = sum(int((b["labels"][:, 1:] != -100).sum()) for b in batches)
-        tokens = sum(int(b["attention_mask"].sum()) for b in batches)
+        tokens = sum(b["n_real"] for b in batches)
         total = 0.0
         for b in batches:
             with torch.autocast(args.device, dtype=torch.bfloat16, enabled=args.device == "cuda"):
-                loss = model(**b, num_items_in_batch=torch.tensor(n_items, device=args.device)).loss
+                loss = model(
+                    input_ids=b["input_ids"],
+                    attention_mask=b["attention_mask"],
+                    labels=b["labels"],
+                    num_items_in_batch=torch.tensor(n_items, device=args.device),
+                ).loss
             loss.backward()
             total += float(loss.detach())
         torch.nn.utils.clip_grad_norm_(params, 1.0)

@@ -84,6 +84,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "--qlora", action="store_true", help="4-bit base weights (bitsandbytes, CUDA only)"
     )
     p.add_argument(
+        "--packing",
+        action="store_true",
+        help="pack several examples into each row (they never attend to each other): less "
+        "padding, a different batch composition",
+    )
+    p.add_argument(
         "--liger",
         action="store_true",
         help="use Liger's Triton kernels (RMSNorm, SwiGLU, RoPE) when installed; CUDA only",
@@ -138,7 +144,7 @@ def spec_from_args(args: argparse.Namespace) -> Any:
         rslora=args.rslora, qlora=args.qlora, gradient_checkpointing=not args.no_gradient_checkpointing,
         val_size=args.val_size, eval_steps=args.eval_steps, save_steps=args.save_steps, seed=args.seed,
         last_turn_only=args.last_turn_only, train_on_prompt=args.train_on_prompt,
-        skip_invalid=args.skip_invalid, liger="auto" if args.liger else "off",
+        skip_invalid=args.skip_invalid, liger="auto" if args.liger else "off", packing=args.packing,
     )  # fmt: skip
     spec.check()
     return spec

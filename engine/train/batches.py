@@ -47,22 +47,58 @@ def epoch_order(n: int, seed: int) -> list[int]:
 
 
 def collate(examples: Sequence[TokenizedExample], pad_id: int, device: str) -> dict[str, Any]:
+    """Right-padded tensors. Packed rows get ``position_ids`` (restarting per example) and
+    no attention mask: transformers then builds a block-diagonal causal mask, so packed
+    examples never attend to each other (padding forms a block of its own)."""
     import torch
 
     width = max(len(e.input_ids) for e in examples)
     ids = torch.full((len(examples), width), pad_id, dtype=torch.long)
     labels = torch.full((len(examples), width), IGNORE, dtype=torch.long)
     mask = torch.zeros((len(examples), width), dtype=torch.long)
+    packed = any(e.positions is not None for e in examples)
+    positions = torch.zeros((len(examples), width), dtype=torch.long)
     for row, e in enumerate(examples):
         n = len(e.input_ids)
         ids[row, :n] = torch.tensor(e.input_ids)
         labels[row, :n] = torch.tensor(e.labels)
         mask[row, :n] = 1
+        positions[row, :n] = torch.tensor(e.positions if e.positions is not None else range(n))
+        positions[row, n:] = torch.arange(width - n)
     return {
         "input_ids": ids.to(device),
         "labels": labels.to(device),
-        "attention_mask": mask.to(device),
+        "attention_mask": None if packed else mask.to(device),
+        "position_ids": positions.to(device) if packed else None,
+        "n_real": int(mask.sum()),
     }
+
+
+def pack(examples: Sequence[TokenizedExample], *, cutoff: int, seed: int) -> list[TokenizedExample]:
+    """Greedy packing into rows of at most ``cutoff`` tokens, in a seeded random order.
+    Each example's first label is dropped (it would be predicted from the previous one)."""
+    rows: list[TokenizedExample] = []
+    ids: list[int] = []
+    labels: list[int] = []
+    positions: list[int] = []
+
+    def flush() -> None:
+        if ids:
+            rows.append(TokenizedExample(input_ids=tuple(ids), labels=tuple(labels), where="packed",
+                                         full_length=len(ids), truncated=False, positions=tuple(positions)))  # fmt: skip
+            ids.clear()
+            labels.clear()
+            positions.clear()
+
+    for index in epoch_order(len(examples), seed):
+        e = examples[index]
+        if len(ids) + len(e.input_ids) > cutoff:
+            flush()
+        ids.extend(e.input_ids)
+        labels.extend((IGNORE, *e.labels[1:]))
+        positions.extend(range(len(e.input_ids)))
+    flush()
+    return rows
 
 
 def loss_sum(model: Any, batch: dict[str, Any]) -> tuple[Any, int]:
@@ -85,7 +121,8 @@ def loss_sum(model: Any, batch: dict[str, Any]) -> tuple[Any, int]:
     # logits for positions first … width-1 (a slice: cheap backward); the last one predicts
     # nothing and is dropped below
     out = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
-                logits_to_keep=width - first)  # fmt: skip
+                position_ids=batch["position_ids"],
+        use_cache=False, logits_to_keep=width - first)  # fmt: skip
     logits = out.logits[:, :-1].float()
     picked = targets[:, first:]
     loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), picked.reshape(-1),

@@ -112,6 +112,12 @@ def _train(spec, ctx, run_dir, log, prepared, tokenizer, placement, torch, load_
     n_val = auto_val_count(len(examples), spec.val_size)
     val = [examples[i] for i in sorted(order[:n_val])]
     train = [examples[i] for i in sorted(order[n_val:])]
+    if spec.packing:
+        from engine.train.batches import pack
+
+        before = len(train)
+        train = pack(train, cutoff=spec.cutoff, seed=spec.seed - 2)
+        ctx.log(f"packing: {before} examples in {len(train)} rows of at most {spec.cutoff} tokens")
     schedule = Schedule(
         n_examples=len(train), batch_size=spec.batch_size, grad_accum=spec.grad_accum
     )
@@ -166,7 +172,7 @@ def _train(spec, ctx, run_dir, log, prepared, tokenizer, placement, torch, load_
             micro = schedule.micro_batches(step, spec.seed)
             batches = [collate([train[i] for i in idx], pad_id, placement.device) for idx in micro]
             n_tokens = sum(int((b["labels"][:, 1:] != -100).sum()) for b in batches)
-            real_tokens = sum(int(b["attention_mask"].sum()) for b in batches)
+            real_tokens = sum(b["n_real"] for b in batches)
             total_loss = 0.0
             for batch in batches:
                 ctx.check_cancelled()

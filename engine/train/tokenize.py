@@ -55,6 +55,7 @@ class TokenizedExample:
     where: str
     full_length: int  # tokens before the cutoff
     truncated: bool
+    positions: tuple[int, ...] | None = None  # packed rows: position ids restart per example
 
     @property
     def trained_tokens(self) -> int:
