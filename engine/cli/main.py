@@ -25,6 +25,8 @@ COMMANDS: tuple[str, ...] = (
     "merge",
     "modelfile",
     "template",
+    "train",
+    "data",
 )
 
 
