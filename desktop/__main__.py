@@ -1,5 +1,7 @@
+"""``python -m desktop``: the same as ``tuneforge-gui`` (options, help and all)."""
+
 import sys
 
-from desktop.app import main
+from desktop.launcher import gui
 
-sys.exit(main())
+sys.exit(gui())

@@ -8,6 +8,8 @@ imported here: Qt only loads when the window or the self-test needs it.
 
 from __future__ import annotations
 
+import argparse
+import os
 import sys
 
 
@@ -39,6 +41,32 @@ def cli(argv: list[str] | None = None) -> int:
     return cli_main(args)
 
 
+def gui_parser() -> argparse.ArgumentParser:
+    from engine import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="tuneforge-gui",
+        description=(
+            "Open the Tuneforge desktop app. Give a merged model folder, a LoRA adapter "
+            "folder or a .gguf file to start packaging it right away."
+        ),
+        epilog="The command line tool is `tuneforge` (try `tuneforge --help`).",
+    )
+    parser.add_argument("path", nargs="?", help="a model folder, adapter folder or .gguf file")
+    parser.add_argument("--version", action="version", version=f"tuneforge {__version__}")
+    # For bench/bench_gui_start.py: quit once the window has painted.
+    parser.add_argument("--exit-after-show", action="store_true", help=argparse.SUPPRESS)
+    return parser
+
+
+def _ensure_streams() -> None:
+    """A windowed app (pythonw, the frozen Tuneforge.exe) has no console streams: give
+    argparse somewhere to write instead of crashing on ``None``."""
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
+
+
 def gui(argv: list[str] | None = None) -> int:
     """Windowed entry: the self-test (report file only: no console), a job child, or the app."""
     args = _args(argv)
@@ -46,6 +74,13 @@ def gui(argv: list[str] | None = None) -> int:
         return _job_child()
     if "--selftest" in args:
         return _selftest(args, console=False)
+    _ensure_streams()
+    options = gui_parser().parse_args(args)  # --help/--version print and exit; bad options exit 2
     from desktop.app import main as app_main
 
-    return app_main([sys.argv[0], *args])
+    app_argv = [sys.argv[0]]
+    if options.path:
+        app_argv.append(options.path)
+    if options.exit_after_show:
+        app_argv.append("--exit-after-show")
+    return app_main(app_argv)
