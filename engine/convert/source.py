@@ -23,6 +23,7 @@ import numpy as np
 
 from engine.errors import InputError
 from engine.formats.safetensors import DTYPES, INDEX_NAME, ModelWeights, TensorInfo
+from engine.hf import read_json_object
 
 __all__ = [
     "RowReader",
@@ -156,9 +157,7 @@ class SafetensorsSource:
         index = self.model_dir / INDEX_NAME
         if not index.is_file():
             return
-        from engine.inspect.hf_model import read_json
-
-        weight_map = read_json(index).get("weight_map")
+        weight_map = read_json_object(index).get("weight_map")
         if not isinstance(weight_map, dict):
             raise InputError("the shard index has no 'weight_map'", path=index, field="weight_map")
         missing = sorted(name for name in weight_map if name not in self._paths)

@@ -16,14 +16,15 @@ embedding ``base_layer`` copies) are rounded into the base dtype first, as PEFT'
 
 from __future__ import annotations
 
-import json
 import threading
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
+from engine.errors import InputError
 from engine.formats.safetensors import SafetensorsFile, TensorInfo, to_f32
+from engine.hf import optional_json_object
 from engine.lora.adapter import AdapterInfo, read_adapter
 from engine.lora.errors import AdapterMismatchError, AdapterUnsupportedError
 from engine.lora.numerics import error_weights, from_f32, merge_rows
@@ -292,16 +293,16 @@ def cast_raw(raw: np.ndarray, src: str, dst: str) -> np.ndarray:
 
 
 def read_config(model_dir: Path) -> dict[str, Any]:
-    path = model_dir / "config.json"
+    """The base model's config.json ({} when absent)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return optional_json_object(model_dir / "config.json") or {}
+    except InputError as exc:
         raise AdapterMismatchError(
-            f"cannot read the base model's config.json: {exc}", path=path
+            f"cannot read the base model's config.json: {exc.message}",
+            path=exc.path,
+            line=exc.line,
+            hint=exc.hint,
         ) from exc
-    return data if isinstance(data, dict) else {}
 
 
 def check_adapter_model_config(adapter: AdapterInfo, base_config: dict[str, Any]) -> None:

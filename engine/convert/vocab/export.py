@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from gguf import GGUFValueType, Keys
 
 from engine.errors import InputError, UnsupportedError
+from engine.hf import ChatTemplates, HFFolder
 
 from .bpe import build_bpe_table, is_byte_level
 from .files import TokenizerFiles, load_tokenizer_files
@@ -143,13 +144,23 @@ def _safe_name(name: str) -> str:
     return "".join(c if c.isascii() and c.isalnum() else "_" for c in name)
 
 
-def export_vocab(model_dir: Path, *, arch: str, vocab_size: int) -> VocabExport:
+def export_vocab(
+    model_dir: Path | HFFolder,
+    *,
+    arch: str,
+    vocab_size: int,
+    chat_templates: ChatTemplates | None = None,
+) -> VocabExport:
     """Read the tokenizer of ``model_dir`` and build its GGUF ``tokenizer.*`` keys.
 
     ``arch`` is the GGUF architecture (``llama``, ``qwen2``, ``gemma2`` …); ``vocab_size``
     the number of embedding rows, to which the token list is padded with ``[PADn]``.
+    ``chat_templates`` replaces the folder's own (a fine-tune's template, see
+    :func:`engine.hf.chat_template_folder`).
     """
-    files = load_tokenizer_files(Path(model_dir))
+    files = load_tokenizer_files(model_dir if isinstance(model_dir, HFFolder) else Path(model_dir))
+    if chat_templates is not None:
+        files = replace(files, chat_templates=chat_templates)
     if vocab_size <= 0:
         raise InputError(
             f"vocab_size must be positive, got {vocab_size}",

@@ -4,8 +4,8 @@ Rules follow what transformers 5 does at load time (the model was trained with t
 - when tokenizer.json exists, its ``post_processor`` decides whether BOS/EOS are
   added (transformers drops ``add_bos_token``/``add_eos_token`` from
   tokenizer_config.json then); without tokenizer.json the config flags apply;
-- ``chat_template.jinja`` (and ``additional_chat_templates/*.jinja``) win over the
-  ``chat_template`` entry of tokenizer_config.json; ``chat_template.json`` is last.
+- the chat template comes from :class:`engine.hf.HFFolder` (transformers' order, shared
+  with the Modelfile and the trainer).
 """
 
 from __future__ import annotations
@@ -15,16 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engine.errors import InputError
+from engine.hf import ChatTemplates
 
-from .files import (
-    CHAT_TEMPLATE_DIR,
-    CHAT_TEMPLATE_JINJA,
-    CHAT_TEMPLATE_JSON,
-    TOKENIZER_CONFIG,
-    TokenizerFiles,
-    read_json,
-)
+from .files import TOKENIZER_CONFIG, TokenizerFiles
 
 SPECIAL_ROLES = ("bos", "eos", "unk", "sep", "pad")
 # End-of-turn markers of the chat formats we know, most specific first.
@@ -178,55 +171,9 @@ def resolve_special_tokens(
     return SpecialTokens(ids=ids, add_bos=add_bos, add_eos=add_eos, warnings=tuple(warnings))
 
 
-@dataclass(frozen=True, kw_only=True)
-class ChatTemplates:
-    default: str | None
-    named: dict[str, str]  # other templates by name (e.g. "tool_use")
-    source: str | None  # file the default came from
-
-
-def _templates_from_value(value: Any, source: str) -> ChatTemplates:
-    if isinstance(value, str):
-        return ChatTemplates(default=value, named={}, source=source)
-    if isinstance(value, list):
-        named: dict[str, str] = {}
-        default = None
-        for item in value:
-            if isinstance(item, Mapping) and isinstance(item.get("template"), str):
-                name = str(item.get("name") or "")
-                if name == "default":
-                    default = str(item["template"])
-                elif name:
-                    named[name] = str(item["template"])
-        return ChatTemplates(default=default, named=named, source=source)
-    raise InputError(
-        f"{source}: chat_template must be a string or a list of {{name, template}}",
-        field="chat_template",
-        hint="Fix the chat_template entry or remove it.",
-    )
-
-
 def load_chat_templates(files: TokenizerFiles) -> ChatTemplates:
-    """The model's own Jinja chat template(s), from the place transformers reads first."""
-    folder = files.model_dir
-    jinja = folder / CHAT_TEMPLATE_JINJA
-    if jinja.is_file():
-        named = {
-            p.stem: p.read_text(encoding="utf-8")
-            for p in sorted((folder / CHAT_TEMPLATE_DIR).glob("*.jinja"))
-        }
-        return ChatTemplates(
-            default=jinja.read_text(encoding="utf-8"), named=named, source=CHAT_TEMPLATE_JINJA
-        )
-    if files.tokenizer_config.get("chat_template") is not None:
-        return _templates_from_value(files.tokenizer_config["chat_template"], TOKENIZER_CONFIG)
-    json_file = folder / CHAT_TEMPLATE_JSON
-    if json_file.is_file():
-        data = read_json(json_file)
-        value = data.get("chat_template") if isinstance(data, dict) else None
-        if value is not None:
-            return _templates_from_value(value, CHAT_TEMPLATE_JSON)
-    return ChatTemplates(default=None, named={}, source=None)
+    """The model's own chat template(s), in transformers' order (see :mod:`engine.hf.templates`)."""
+    return files.chat_templates
 
 
 def describe_added_token_flags(
