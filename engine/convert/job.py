@@ -230,6 +230,9 @@ class _ClosingSource:
     def names(self) -> list[str]:
         return list(self._merged.names())
 
+    def file_of(self, name: str) -> Path | None:
+        return self._base.file_of(name)
+
     def info(self, name: str) -> Any:
         return self._merged.info(name)
 

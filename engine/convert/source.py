@@ -102,6 +102,10 @@ class SafetensorsSource:
     def names(self) -> list[str]:
         return self.weights.names()
 
+    def file_of(self, name: str) -> Path | None:
+        """The safetensors file (shard) that holds ``name``."""
+        return self._paths.get(name)
+
     def info(self, name: str) -> TensorInfo:
         return self.weights.info(name)
 

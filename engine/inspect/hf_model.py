@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from engine.errors import InputError
+from engine.errors import InputError, UnsupportedError
 from engine.formats.safetensors import ModelWeights
 from engine.hf import HFFolder, load_hf_folder
 from engine.inspect.families import guess_family
@@ -99,6 +99,8 @@ def inspect_hf_model(model: Path | HFFolder) -> tuple[ModelInfo, list[str]]:
             f"{architecture} is not supported for conversion yet; supported: "
             + ", ".join(_supported_architectures())
         )
+    else:
+        warnings.extend(_tensor_problems(folder))
     tied = bool(tconf.get("tie_word_embeddings", config.get("tie_word_embeddings", False)))
     model_info = ModelInfo(
         architecture=architecture,
@@ -120,6 +122,26 @@ def inspect_hf_model(model: Path | HFFolder) -> tuple[ModelInfo, list[str]]:
         supported=supported,
     )
     return model_info, warnings
+
+
+def _tensor_problems(folder: HFFolder) -> list[str]:
+    """What the converter would refuse in the weights (missing or unexpected tensors,
+    naming tensor and file), checked from the headers exactly as ``convert`` checks them."""
+    from engine.convert.arch import architecture_for
+    from engine.convert.config import load_config
+    from engine.convert.plan import plan_tensors
+    from engine.convert.source import SafetensorsSource
+
+    cfg = load_config(folder)
+    arch = architecture_for(cfg.architecture)
+    cfg = arch.with_defaults(cfg)
+    with SafetensorsSource(folder.path) as source:
+        try:
+            plan_tensors(arch, cfg, source)
+        except (InputError, UnsupportedError) as exc:
+            where = f" ({Path(exc.path).name})" if exc.path else ""
+            return [f"cannot be converted: {exc.message}{where}"]
+    return []
 
 
 def _supported_architectures() -> tuple[str, ...]:

@@ -58,3 +58,6 @@ class Gemma2Architecture(Architecture):
 
     def transform(self, hf_name: str, gguf_name: str, cfg: ModelConfig) -> TensorTransform:
         return NORM_OFFSET if hf_name.endswith("norm.weight") else IDENTITY
+
+    def layer_tensors(self, cfg: ModelConfig) -> tuple[str, ...]:
+        return (*super().layer_tensors(cfg), "post_attention_norm", "post_ffw_norm")

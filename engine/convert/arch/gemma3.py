@@ -41,6 +41,15 @@ class Gemma3Architecture(Architecture):
         }
     )
 
+    def layer_tensors(self, cfg: ModelConfig) -> tuple[str, ...]:
+        return (
+            *super().layer_tensors(cfg),
+            "attn_q_norm",
+            "attn_k_norm",
+            "post_attention_norm",
+            "post_ffw_norm",
+        )
+
     def metadata(self, cfg: ModelConfig) -> list[MetadataKey]:
         keys = KeyList(self.name)
         self.generic_keys(cfg, keys)

@@ -10,7 +10,6 @@ window"). Long-context checkpoints (``longrope``) get ``rope_factors_long`` /
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from types import MappingProxyType
 
 import gguf
@@ -107,10 +106,6 @@ class Phi3Architecture(Architecture):
             ),
         ]
 
-    def required_tensors(self, block_count: int) -> Iterable[str]:
-        yield "token_embd.weight"
-        yield "output_norm.weight"
-        for i in range(block_count):
-            yield f"blk.{i}.attn_qkv.weight"
-            yield f"blk.{i}.ffn_up.weight"
-            yield f"blk.{i}.ffn_down.weight"
+    def layer_tensors(self, cfg: ModelConfig) -> tuple[str, ...]:
+        # fused qkv_proj and gate_up_proj (written as ffn_up, as llama.cpp expects)
+        return ("attn_norm", "attn_qkv", "attn_output", "ffn_norm", "ffn_up", "ffn_down")
