@@ -25,7 +25,6 @@ from engine.convert.config import ModelConfig, load_config
 from engine.convert.encode import OutType, choose_tensor_types, resolve_out_type
 from engine.convert.general import general_keys
 from engine.convert.plan import TensorPlan, plan_tensors
-from engine.convert.source import SafetensorsSource, TensorSource
 from engine.convert.stream import write_tensor_data
 from engine.errors import InputError, ResourceError, UnsupportedError
 from engine.formats.gguf_write import GGUFOutputError, GGUFStreamWriter
@@ -36,6 +35,7 @@ from engine.hf import (
     is_adapter_folder,
     load_hf_folder,
 )
+from engine.hf.weights import SafetensorsSource, TensorSource
 from engine.jobs import JobContext, atomic_file
 
 DISK_MARGIN_BYTES = 64 * 2**20

@@ -19,8 +19,8 @@ import numpy as np
 
 from engine.convert.arch.base import IDENTITY, Architecture, GeneratedTensor, TensorTransform
 from engine.convert.config import ModelConfig
-from engine.convert.source import TensorSource
 from engine.errors import InputError, UnsupportedError
+from engine.hf.weights import TensorSource
 
 FLOAT_DTYPES = ("BF16", "F16", "F32", "F64")
 _BLOCK = re.compile(r"blk\.(\d+)\.")

@@ -130,7 +130,7 @@ def _tensor_problems(folder: HFFolder) -> list[str]:
     from engine.convert.arch import architecture_for
     from engine.convert.config import load_config
     from engine.convert.plan import plan_tensors
-    from engine.convert.source import SafetensorsSource
+    from engine.hf.weights import SafetensorsSource
 
     cfg = load_config(folder)
     arch = architecture_for(cfg.architecture)

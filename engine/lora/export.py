@@ -20,11 +20,11 @@ from typing import Any
 
 import numpy as np
 
-from engine.convert.source import SafetensorsSource
 from engine.errors import InputError, ResourceError
 from engine.formats.safetensors import TensorInfo
 from engine.formats.safetensors_write import SafetensorsWriter, TensorEntry
 from engine.hf import optional_json_object
+from engine.hf.weights import SafetensorsSource
 from engine.jobs import JobContext, atomic_dir
 from engine.lora.merge import MergedSource, open_merged_source, read_config
 from engine.lora.resolve import resolve_base

@@ -42,7 +42,7 @@ ALWAYS_TIED_IN_GGUF = frozenset({"GemmaForCausalLM", "Gemma2ForCausalLM"})
 
 
 class TensorSource(Protocol):
-    """What the converter reads tensors from (see ``engine.convert.source``)."""
+    """What the converter reads tensors from (see ``engine.hf.weights``)."""
 
     def names(self) -> list[str]: ...
     def info(self, name: str) -> TensorInfo: ...

@@ -1,4 +1,4 @@
-"""Where the converter's tensors come from: the :class:`TensorSource` protocol.
+"""The tensors of a Hugging Face folder's safetensors: the :class:`TensorSource` protocol.
 
 A source hands out tensors *as stored* (BF16 as raw ``uint16``, F16 as ``float16``,
 F32 as ``float32``). :class:`SafetensorsSource` reads a model folder (single file or
@@ -23,7 +23,7 @@ import numpy as np
 
 from engine.errors import InputError
 from engine.formats.safetensors import DTYPES, INDEX_NAME, ModelWeights, TensorInfo
-from engine.hf import read_json_object
+from engine.hf.json_files import read_json_object
 
 __all__ = [
     "RowReader",
