@@ -290,7 +290,7 @@ def _add_metadata(
     vocab = _export_vocab(
         folder, arch=arch.name, vocab_size=embedding.shape[0], chat_templates=chat_templates
     )
-    name = _name_with_tag(name, vocab.required_name_tag)
+    name = arch.general_name(name, rstrip_specials=vocab.required_name_tag is not None)
     n_params = sum(t.n_elements for t in plan.tensors)
     for key, value, value_type in general_keys(
         arch=arch.name, name=name, n_params=n_params, generation_config=folder.generation_config
@@ -304,17 +304,6 @@ def _add_metadata(
     )
     vocab.write_to(writer)
     return tuple(vocab.warnings)
-
-
-def _name_with_tag(name: str, tag: str | None) -> str:
-    """llama.cpp switches some tokenizer behaviour on ``general.name`` (e.g. Phi-3 strips the
-    whitespace after its special tokens only when the name contains "phi3"/"phi-3"): keep
-    that tag in the name, whatever the user's folder is called."""
-    if not tag:
-        return name
-    lowered = name.lower()
-    variants = {tag, tag.replace("3", "-3")}
-    return name if any(v in lowered for v in variants) else f"{name} ({tag})"
 
 
 def _export_vocab(

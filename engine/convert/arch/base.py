@@ -104,11 +104,27 @@ class Architecture:
     # Values the transformers config class uses when config.json omits a field (llama.cpp's
     # converter reads the config through transformers, so it sees them too).
     config_defaults: ClassVar[Mapping[str, Any]] = {}
+    # Tokenizer hook: False when the family's SentencePiece tokenizer never puts a space in
+    # front of the text (Gemma), whatever the tokenizer files say; None lets them decide.
+    spm_space_prefix: ClassVar[bool | None] = None
+    # Tokenizer hook: llama.cpp strips the whitespace after special tokens (their rstrip
+    # flag) only when general.name contains one of these (Phi-3); the first is the tag.
+    rstrip_name_tags: ClassVar[tuple[str, ...]] = ()
 
     @property
     def name(self) -> str:
         """The GGUF architecture name (``general.architecture``)."""
         return gguf.MODEL_ARCH_NAMES[self.gguf_arch]
+
+    def general_name(self, name: str, *, rstrip_specials: bool) -> str:
+        """``general.name``: the user's name, tagged when llama.cpp switches a tokenizer
+        rule on the name (:attr:`rstrip_name_tags`) and the tokenizer needs that rule."""
+        if not rstrip_specials or not self.rstrip_name_tags:
+            return name
+        lowered = name.lower()
+        if any(tag in lowered for tag in self.rstrip_name_tags):
+            return name
+        return f"{name} ({self.rstrip_name_tags[0]})"
 
     # -- config ----------------------------------------------------------------------
     def with_defaults(self, cfg: ModelConfig) -> ModelConfig:

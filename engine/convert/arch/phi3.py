@@ -29,6 +29,7 @@ from engine.errors import InputError, UnsupportedError
 class Phi3Architecture(Architecture):
     gguf_arch = gguf.MODEL_ARCH.PHI3
     hf_architectures = ("Phi3ForCausalLM",)
+    rstrip_name_tags = ("phi3", "phi-3")  # llama.cpp: llm_tokenizer_spm rstrip rule
     config_defaults = MappingProxyType(
         {
             "max_position_embeddings": 4096,

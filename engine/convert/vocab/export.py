@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from gguf import GGUFValueType, Keys
 
+from engine.convert.arch.registry import architecture_named
 from engine.errors import InputError, UnsupportedError
 from engine.hf import ChatTemplates, HFFolder
 
@@ -39,8 +40,6 @@ _ID_KEYS = (
     ("eot", Keys.Tokenizer.EOT_ID),
     ("eom", Keys.Tokenizer.EOM_ID),
 )
-# Architectures whose SentencePiece tokenizer never puts a space in front of the text.
-_NO_SPACE_PREFIX_ARCHS = frozenset({"gemma", "gemma2", "gemma3", "gemma3n"})
 
 
 class KeyWriter(Protocol):
@@ -174,7 +173,9 @@ def export_vocab(
     else:
         decoder = files.tokenizer_config.get("added_tokens_decoder") or {}
         added = [v for v in decoder.values() if isinstance(v, dict)]
-    flag_warnings, name_tag = describe_added_token_flags(added, arch=arch)
+    module = architecture_named(arch)
+    rstrip_tag = module.rstrip_name_tags[0] if module and module.rstrip_name_tags else None
+    flag_warnings, name_tag = describe_added_token_flags(added, rstrip_tag=rstrip_tag)
     return replace(
         result, warnings=tuple(flag_warnings) + result.warnings, required_name_tag=name_tag
     )
@@ -242,7 +243,9 @@ def _export_spm(
     _check_unique(table.tokens, path)
     special = resolve_special_tokens(files, table.token_to_id, default_add_bos=True)
     scheme = table.prefix_scheme
-    if arch in _NO_SPACE_PREFIX_ARCHS or files.tokenizer_config.get("add_prefix_space") is False:
+    module = architecture_named(arch)  # the family's hook: Gemma never adds a space prefix
+    never = module is not None and module.spm_space_prefix is False
+    if never or files.tokenizer_config.get("add_prefix_space") is False:
         scheme = "never"
     return _result(
         files,

@@ -177,11 +177,12 @@ def load_chat_templates(files: TokenizerFiles) -> ChatTemplates:
 
 
 def describe_added_token_flags(
-    added: list[Mapping[str, Any]], *, arch: str
+    added: list[Mapping[str, Any]], *, rstrip_tag: str | None
 ) -> tuple[list[str], str | None]:
     """Warnings for added-token flags llama.cpp ignores, and the name tag that turns on
     its one built-in exception: special tokens strip the whitespace after them (rstrip)
-    when ``general.name`` contains "phi3" — exactly Phi-3's tokenizer.json flags."""
+    when ``general.name`` contains the family's tag (``rstrip_tag``, from the architecture
+    module's ``rstrip_name_tags``: Phi-3) — exactly that family's tokenizer.json flags."""
     flagged = [
         str(a.get("content"))
         for a in added
@@ -189,8 +190,8 @@ def describe_added_token_flags(
     ]
     if not flagged:
         return [], None
-    if arch == "phi3" and not any(a.get("lstrip") or a.get("single_word") for a in added):
-        return [], "phi3"
+    if rstrip_tag and not any(a.get("lstrip") or a.get("single_word") for a in added):
+        return [], rstrip_tag
     shown = ", ".join(json.dumps(t, ensure_ascii=False) for t in flagged[:6])
     more = f" and {len(flagged) - 6} more" if len(flagged) > 6 else ""
     return [
