@@ -7,8 +7,8 @@ from pathlib import Path
 from engine.errors import InputError
 from engine.formats.gguf_read import GGUF_MAGIC
 from engine.formats.safetensors import lfs_pointer_error, looks_like_lfs_pointer
-from engine.hf import HF_MODEL, LORA_ADAPTER, is_adapter_folder
-from engine.inspect.adapter import ADAPTER_CONFIG, inspect_adapter
+from engine.hf import ADAPTER_CONFIG, HF_MODEL, LORA_ADAPTER, is_adapter_folder
+from engine.inspect.adapter import inspect_adapter
 from engine.inspect.gguf_file import inspect_gguf
 from engine.inspect.hf_model import inspect_hf_model, read_chat_template
 from engine.inspect.report import AdapterInfo, GGUFInfo, InspectReport, ModelInfo

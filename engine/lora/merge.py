@@ -24,7 +24,7 @@ import numpy as np
 
 from engine.errors import InputError
 from engine.formats.safetensors import SafetensorsFile, TensorInfo, to_f32
-from engine.hf import optional_json_object
+from engine.hf import optional_json_object, text_config
 from engine.lora.adapter import AdapterInfo, read_adapter
 from engine.lora.errors import AdapterMismatchError, AdapterUnsupportedError
 from engine.lora.numerics import error_weights, from_f32, merge_rows
@@ -311,7 +311,7 @@ def check_adapter_model_config(adapter: AdapterInfo, base_config: dict[str, Any]
     if not saved or not base_config:
         return
     for key in ("hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size"):
-        mine, theirs = _text_cfg(saved).get(key), _text_cfg(base_config).get(key)
+        mine, theirs = text_config(saved).get(key), text_config(base_config).get(key)
         if mine is not None and theirs is not None and mine != theirs:
             raise AdapterMismatchError(
                 f"the adapter's config.json says {key}={mine} but the base has {key}={theirs}",
@@ -346,7 +346,7 @@ def check_recorded_base(adapter: AdapterInfo, base_dir: Path, base_config: dict[
     if architecture_of(theirs) and architecture_of(theirs) != architecture_of(base_config):
         problems.append(f"{architecture_of(theirs)} vs {architecture_of(base_config)}")
     for key in ("hidden_size", "num_hidden_layers", "intermediate_size", "vocab_size"):
-        a, b = _text_cfg(theirs).get(key), _text_cfg(base_config).get(key)
+        a, b = text_config(theirs).get(key), text_config(base_config).get(key)
         if a is not None and b is not None and a != b:
             problems.append(f"{key} {a} vs {b}")
     if problems:
@@ -357,11 +357,6 @@ def check_recorded_base(adapter: AdapterInfo, base_dir: Path, base_config: dict[
             field="base_model_name_or_path",
             hint="Use the base model the adapter was trained on (leave out --base to use it).",
         )
-
-
-def _text_cfg(config: dict[str, Any]) -> dict[str, Any]:
-    text = config.get("text_config")
-    return {**config, **text} if isinstance(text, dict) else config
 
 
 def _untrained_modules(adapter: AdapterInfo, adapter_file: SafetensorsFile) -> list[str]:
