@@ -93,7 +93,7 @@ def convert_job(
         adapter_folder = load_hf_folder(adapter_dir)
     template_folder = chat_template_folder(folder, adapter_folder)
     if template_folder is not folder:
-        ctx.log(f"chat template from the adapter ({template_folder.chat_templates.source})")
+        ctx.log(f"chat template from the adapter: {template_folder.chat_templates.source_path}")
     for warning in folder.warnings:
         ctx.warn(warning)
     cfg = load_config(folder)

@@ -6,7 +6,7 @@ it from here, so all three use the same template.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,11 +49,12 @@ class ChatFormat:
 
 
 def chat_template_folder(model: HFFolder, adapter: HFFolder | None) -> HFFolder:
-    """The folder whose chat template a model uses: a LoRA adapter's own template (what the
-    fine-tune was trained with) wins over the base model's. The GGUF and the Modelfile both
-    take the template from here."""
+    """The folder a merged fine-tune's chat format comes from: the base model's, with the
+    LoRA adapter's own chat templates when it ships some (what the fine-tune was trained
+    with). The tokenizer (special tokens, BOS) stays the base model's, as in the GGUF the
+    converter writes; the GGUF and the Modelfile both take their template from here."""
     if adapter is not None and adapter.chat_template:
-        return adapter
+        return replace(model, chat_templates=adapter.chat_templates)
     return model
 
 
@@ -75,7 +76,7 @@ def read_chat_format(source: HFFolder | Path | str) -> ChatFormat:
     return ChatFormat(
         chat_template=templates.default,
         named_templates=dict(templates.named),
-        template_file=folder.path / templates.source if templates.source else None,
+        template_file=templates.source_path,
         special_tokens=tokens,
         add_bos_token=add_bos_token,
         end_of_turn=_end_of_turn(folder, tokens.get("eos_token")),

@@ -20,7 +20,7 @@ the model was trained (and is fine-tuned) with what transformers renders.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,11 @@ class ChatTemplates:
     default: str | None
     named: Mapping[str, str] = field(default_factory=dict)
     source: str | None = None  # file name the default came from
+    directory: Path | None = None  # the folder that file is in
+
+    @property
+    def source_path(self) -> Path | None:
+        return self.directory / self.source if self.directory and self.source else None
 
     def get(self, name: str | None = None) -> str | None:
         """The default template, or the one called ``name``."""
@@ -85,6 +90,11 @@ def templates_from_value(value: Any, *, source: str, path: Path | None = None) -
 def resolve_chat_templates(folder: Path, tokenizer_config: Mapping[str, Any]) -> ChatTemplates:
     """The folder's chat templates in transformers' order (see the module docstring)."""
     folder = Path(folder)
+    found = _resolve(folder, tokenizer_config)
+    return replace(found, directory=folder) if found.default or found.named else found
+
+
+def _resolve(folder: Path, tokenizer_config: Mapping[str, Any]) -> ChatTemplates:
     jinja = folder / CHAT_TEMPLATE_JINJA
     if jinja.is_file():
         named = {

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 from engine.convert import ConvertSpec, convert_job
-from engine.hf import read_chat_format
+from engine.hf import chat_template_folder, load_hf_folder, read_chat_format
 from engine.jobs import null_context
 from engine.modelfile import build_modelfile
 from engine.template import template_from_model_dir
@@ -70,11 +70,18 @@ def test_jinja_file_and_tokenizer_config_disagree(tiny_model, tiny_family, tmp_p
     assert _go_template(model_dir=folder) != from_folder
 
 
-def test_adapter_template_is_embedded_and_used(tiny_lora_adapters, tmp_path):
+def test_adapter_template_is_embedded_and_used(tiny_lora_adapters, tiny_models, tmp_path):
     """A fine-tune's own template (next to the adapter) wins in the GGUF and the Modelfile."""
     adapter = tmp_path / "适配器"
     shutil.copytree(tiny_lora_adapters(), adapter)
-    own = chat_template("llama3")  # the base (qwen2) uses ChatML
+    own = chat_template("phi3")  # the base (qwen2) uses ChatML
     (adapter / "chat_template.jinja").write_text(own, encoding="utf-8", newline="")
     gguf = _convert(adapter, tmp_path / "merged.gguf")
     assert _embedded(gguf) == own
+    # package_job builds the Modelfile from the same folder (chat_template_folder)
+    base = load_hf_folder(tiny_models("qwen2"))
+    chosen = chat_template_folder(base, load_hf_folder(adapter))
+    assert chosen.chat_templates.source_path == adapter / "chat_template.jinja"
+    from_adapter = _go_template(model_dir=chosen)
+    assert from_adapter == _go_template(gguf_path=gguf)
+    assert from_adapter != _go_template(model_dir=base)
