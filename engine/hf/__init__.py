@@ -8,9 +8,16 @@
   the converter, the Modelfile and the trainer share.
 - :func:`read_json` / :func:`read_json_object`: the JSON reader (file + line on errors, Git
   LFS pointers recognised).
+- :mod:`engine.hf.weights`: the folder's safetensors as a tensor source (imported on demand).
 """
 
-from engine.hf.chat_format import ChatFormat, chat_template_folder, read_chat_format
+from engine.hf.chat_format import (
+    TEMPLATE_TOKEN_NAMES,
+    ChatFormat,
+    chat_template_folder,
+    read_chat_format,
+    token_text,
+)
 from engine.hf.folder import (
     ADAPTER_CONFIG,
     HF_MODEL,
@@ -28,6 +35,7 @@ __all__ = [
     "ADAPTER_CONFIG",
     "HF_MODEL",
     "LORA_ADAPTER",
+    "TEMPLATE_TOKEN_NAMES",
     "ChatFormat",
     "ChatTemplates",
     "HFFolder",
@@ -41,4 +49,5 @@ __all__ = [
     "read_json_object",
     "resolve_chat_templates",
     "text_config",
+    "token_text",
 ]

@@ -67,7 +67,7 @@ def read_chat_format(source: HFFolder | Path | str) -> ChatFormat:
         **folder.special_tokens_map,
         **{k: v for k, v in folder.tokenizer_config.items() if v is not None},
     }
-    tokens = {name: text for name in TEMPLATE_TOKEN_NAMES if (text := _text(merged.get(name)))}
+    tokens = {name: text for name in TEMPLATE_TOKEN_NAMES if (text := token_text(merged.get(name)))}
     add_bos = merged.get("add_bos_token")
     add_bos_token = add_bos if isinstance(add_bos, bool) else None
     if add_bos_token is None:
@@ -83,7 +83,8 @@ def read_chat_format(source: HFFolder | Path | str) -> ChatFormat:
     )
 
 
-def _text(value: object) -> str | None:
+def token_text(value: object) -> str | None:
+    """A special token's text: a string, or an ``AddedToken``-style ``{"content": …}``."""
     if isinstance(value, str):
         return value
     if isinstance(value, Mapping) and isinstance(value.get("content"), str):

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engine.hf import ChatTemplates
+from engine.hf import ChatTemplates, token_text
 
 from .files import TOKENIZER_CONFIG, TokenizerFiles
 
@@ -41,14 +41,6 @@ def looks_special(text: str) -> bool:
         or (text.startswith("<｜") and text.endswith("｜>"))
         or (text.startswith("<unused") and text.endswith(">"))
     )
-
-
-def _token_content(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, Mapping) and isinstance(value.get("content"), str):
-        return str(value["content"])
-    return None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -100,9 +92,9 @@ def resolve_special_tokens(
     for role in SPECIAL_ROLES:
         key = f"{role}_token"
         if key in cfg:  # an explicit null means "none", so the map is not consulted
-            content = _token_content(cfg.get(key))
+            content = token_text(cfg.get(key))
         else:
-            content = _token_content(files.special_tokens_map.get(key))
+            content = token_text(files.special_tokens_map.get(key))
         if content is not None:
             texts[role] = content
             if content in token_to_id:

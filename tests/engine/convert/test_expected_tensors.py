@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import struct
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,6 +13,7 @@ from engine.convert import ConvertSpec, convert_job
 from engine.errors import InputError
 from engine.inspect import inspect_path
 from engine.jobs import null_context
+from tests.engine.convert.helpers import rewrite_safetensors_header
 
 
 def _copy(src: Path, dst: Path) -> Path:
@@ -22,13 +21,7 @@ def _copy(src: Path, dst: Path) -> Path:
     return dst
 
 
-def _edit_header(path: Path, edit: Callable[[dict], None]) -> None:
-    raw = path.read_bytes()
-    (n,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8 : 8 + n])
-    edit(header)
-    new = json.dumps(header).encode("utf-8")
-    path.write_bytes(struct.pack("<Q", len(new)) + new + raw[8 + n :])
+_edit_header = rewrite_safetensors_header
 
 
 def _shard_with(folder: Path, name: str) -> Path:
