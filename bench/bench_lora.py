@@ -162,7 +162,7 @@ def same_tensors(a: Path, b: Path) -> tuple[int, int, str]:
 
 def merge_cost(base: Path, adapter: Path) -> dict[str, float]:
     """Seconds to compute every merged tensor in 2 Mi-value row blocks, one thread."""
-    from engine.convert.source import SafetensorsSource
+    from engine.hf.weights import SafetensorsSource
     from engine.lora import open_merged_source
 
     result = {}

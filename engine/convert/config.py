@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import InputError
-from engine.inspect.hf_model import read_json, text_config
+from engine.hf import HFFolder, load_hf_folder
 
 _GLOBAL_THETA_KEYS = (
     "global_rope_theta",
@@ -98,29 +98,14 @@ class ModelConfig:
         return nested.get("rope_theta") if isinstance(nested, Mapping) else None
 
 
-def load_config(model_dir: Path) -> ModelConfig:
-    path = Path(model_dir) / "config.json"
-    if not path.is_file():
-        raise InputError(
-            "the model folder has no config.json",
-            path=model_dir,
-            hint="Choose the folder that holds config.json and the *.safetensors files.",
-        )
-    raw = read_json(path)
-    architectures = raw.get("architectures")
-    if (
-        not isinstance(architectures, list)
-        or not architectures
-        or not isinstance(architectures[0], str)
-    ):
-        raise InputError(
-            "config.json has no 'architectures' entry",
-            path=path,
-            field="architectures",
-            hint='Add e.g. "architectures": ["Qwen2ForCausalLM"] matching the model.',
-        )
-    data = text_config(raw)
-    return ModelConfig(path=path, data=data, architecture=architectures[0], rope=_rope(data))
+def load_config(model: Path | HFFolder) -> ModelConfig:
+    """The text config of a model folder (or an already loaded :class:`HFFolder`)."""
+    folder = model if isinstance(model, HFFolder) else load_hf_folder(model)
+    architecture = folder.require_architecture()
+    data = folder.text_config
+    return ModelConfig(
+        path=folder.config_path, data=data, architecture=architecture, rope=_rope(data)
+    )
 
 
 def _rope(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -4,8 +4,7 @@ them)."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 import gguf
@@ -32,27 +31,22 @@ _SAMPLING: tuple[tuple[tuple[str, ...], str, GGUFValueType], ...] = (
 )
 
 
-def general_keys(*, arch: str, name: str, n_params: int, model_dir: Path) -> list[MetadataKey]:
+def general_keys(
+    *, arch: str, name: str, n_params: int, generation_config: Mapping[str, Any]
+) -> list[MetadataKey]:
     keys: list[MetadataKey] = [
         (G.ARCHITECTURE, arch, GGUFValueType.STRING),
         (G.TYPE, "model", GGUFValueType.STRING),
         (G.NAME, name, GGUFValueType.STRING),
         (G.SIZE_LABEL, gguf.size_label(n_params, n_params, 0, 0), GGUFValueType.STRING),
     ]
-    keys.extend(sampling_keys(model_dir))
+    keys.extend(sampling_keys(generation_config))
     return keys
 
 
-def sampling_keys(model_dir: Path) -> list[MetadataKey]:
-    """``general.sampling.*`` from generation_config.json; a broken file is ignored
-    (it only holds defaults)."""
-    path = Path(model_dir) / "generation_config.json"
-    try:
-        config: Any = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, ValueError):
-        return []
-    if not isinstance(config, dict):
-        return []
+def sampling_keys(config: Mapping[str, Any]) -> list[MetadataKey]:
+    """``general.sampling.*`` from generation_config.json (:attr:`HFFolder.generation_config`;
+    a broken file reads as empty there: it only holds defaults)."""
     keys: list[MetadataKey] = []
     for fields, key, value_type in _SAMPLING:
         value = next((config[f] for f in fields if config.get(f) is not None), None)

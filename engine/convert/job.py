@@ -25,14 +25,20 @@ from engine.convert.config import ModelConfig, load_config
 from engine.convert.encode import OutType, choose_tensor_types, resolve_out_type
 from engine.convert.general import general_keys
 from engine.convert.plan import TensorPlan, plan_tensors
-from engine.convert.source import SafetensorsSource, TensorSource
 from engine.convert.stream import write_tensor_data
 from engine.errors import InputError, ResourceError, UnsupportedError
 from engine.formats.gguf_write import GGUFOutputError, GGUFStreamWriter
+from engine.hf import (
+    ChatTemplates,
+    HFFolder,
+    chat_template_folder,
+    is_adapter_folder,
+    load_hf_folder,
+)
+from engine.hf.weights import SafetensorsSource, TensorSource
 from engine.jobs import JobContext, atomic_file
 
 DISK_MARGIN_BYTES = 64 * 2**20
-TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,21 +73,37 @@ class ConvertResult:
     architecture: str  # GGUF architecture (general.architecture)
 
 
-def convert_job(spec: ConvertSpec, ctx: JobContext) -> ConvertResult:
+def convert_job(
+    spec: ConvertSpec,
+    ctx: JobContext,
+    *,
+    model_folder: HFFolder | None = None,
+    adapter_folder: HFFolder | None = None,
+) -> ConvertResult:
+    """Convert; ``model_folder``/``adapter_folder`` are the already loaded folders of the
+    base model and the adapter (``package_job`` reads them once), else they are read here."""
     started = time.monotonic()
     out_type = resolve_out_type(spec.out_type)
     output = Path(spec.output)
     adapter_dir = _adapter_dir(spec)
-    model_dir = _base_dir(spec, adapter_dir, ctx)
+    model_dir = model_folder.path if model_folder else _base_dir(spec, adapter_dir, ctx)
     _check_paths(model_dir, output)
-    cfg = load_config(model_dir)
+    folder = model_folder or load_hf_folder(model_dir)
+    if adapter_dir is not None and adapter_folder is None:
+        adapter_folder = load_hf_folder(adapter_dir)
+    template_folder = chat_template_folder(folder, adapter_folder)
+    if template_folder is not folder:
+        ctx.log(f"chat template from the adapter: {template_folder.chat_templates.source_path}")
+    for warning in folder.warnings:
+        ctx.warn(warning)
+    cfg = load_config(folder)
     try:
         arch = architecture_for(cfg.architecture)
     except UnsupportedError as exc:
         exc.path = exc.path or str(cfg.path)
         raise
     cfg = arch.with_defaults(cfg)
-    _check_tokenizer_files(model_dir)
+    _check_tokenizer_files(folder)
     ctx.log(f"{cfg.architecture} → GGUF arch {arch.name}, {out_type.name}")
 
     source = _open_source(model_dir, adapter_dir)
@@ -93,7 +115,9 @@ def convert_job(spec: ConvertSpec, ctx: JobContext) -> ConvertResult:
             ctx.warn(warning)
         types = _tensor_types(plan, out_type, arch, cfg)
         writer = GGUFStreamWriter(background_io=True)
-        for warning in _add_metadata(writer, spec, cfg, arch, plan, out_type, model_dir):
+        for warning in _add_metadata(
+            writer, spec, cfg, arch, plan, out_type, folder, template_folder.chat_templates
+        ):
             ctx.warn(warning)
         for tensor, ggml_type in zip(plan.tensors, types, strict=True):
             writer.add_tensor_info(tensor.name, tensor.shape, ggml_type)
@@ -146,11 +170,11 @@ def _check_paths(model_dir: Path, output: Path) -> None:
         )
 
 
-def _check_tokenizer_files(model_dir: Path) -> None:
-    if not any((model_dir / name).is_file() for name in TOKENIZER_FILES):
+def _check_tokenizer_files(folder: HFFolder) -> None:
+    if not folder.has_tokenizer:
         raise InputError(
             "the model folder has no tokenizer (tokenizer.json or tokenizer.model)",
-            path=model_dir,
+            path=folder.path,
             hint="Copy the tokenizer files (tokenizer.json, tokenizer_config.json, "
             "tokenizer.model if any) from the original model into this folder.",
         )
@@ -158,13 +182,11 @@ def _check_tokenizer_files(model_dir: Path) -> None:
 
 def _adapter_dir(spec: ConvertSpec) -> Path | None:
     """The LoRA adapter to merge: ``adapter_dir``, or ``model_dir`` itself when it is an
-    adapter folder (adapter_config.json, no config.json)."""
+    adapter folder (:func:`engine.hf.is_adapter_folder`)."""
     if spec.adapter_dir is not None:
         return Path(spec.adapter_dir)
     model_dir = Path(spec.model_dir)
-    if (model_dir / "adapter_config.json").is_file() and not (model_dir / "config.json").is_file():
-        return model_dir
-    return None
+    return model_dir if is_adapter_folder(model_dir) else None
 
 
 def _base_dir(spec: ConvertSpec, adapter_dir: Path | None, ctx: JobContext) -> Path:
@@ -207,6 +229,9 @@ class _ClosingSource:
 
     def names(self) -> list[str]:
         return list(self._merged.names())
+
+    def file_of(self, name: str) -> Path | None:
+        return self._base.file_of(name)
 
     def info(self, name: str) -> Any:
         return self._merged.info(name)
@@ -255,17 +280,20 @@ def _add_metadata(
     arch: Architecture,
     plan: TensorPlan,
     out_type: OutType,
-    model_dir: Path,
+    folder: HFFolder,
+    chat_templates: ChatTemplates,
 ) -> tuple[str, ...]:
     """Write every metadata key; returns the tokenizer export's warnings."""
     adapter_dir = _adapter_dir(spec)
-    name = spec.model_name or (adapter_dir.name if adapter_dir else model_dir.name)
+    name = spec.model_name or (adapter_dir.name if adapter_dir else folder.path.name)
     embedding = next(t for t in plan.tensors if t.name == "token_embd.weight")
-    vocab = _export_vocab(model_dir, arch=arch.name, vocab_size=embedding.shape[0])
-    name = _name_with_tag(name, vocab.required_name_tag)
+    vocab = _export_vocab(
+        folder, arch=arch.name, vocab_size=embedding.shape[0], chat_templates=chat_templates
+    )
+    name = arch.general_name(name, rstrip_specials=vocab.required_name_tag is not None)
     n_params = sum(t.n_elements for t in plan.tensors)
     for key, value, value_type in general_keys(
-        arch=arch.name, name=name, n_params=n_params, model_dir=model_dir
+        arch=arch.name, name=name, n_params=n_params, generation_config=folder.generation_config
     ):
         writer.add_key(key, value, value_type)
     for key, value, value_type in arch.metadata(cfg):
@@ -278,23 +306,14 @@ def _add_metadata(
     return tuple(vocab.warnings)
 
 
-def _name_with_tag(name: str, tag: str | None) -> str:
-    """llama.cpp switches some tokenizer behaviour on ``general.name`` (e.g. Phi-3 strips the
-    whitespace after its special tokens only when the name contains "phi3"/"phi-3"): keep
-    that tag in the name, whatever the user's folder is called."""
-    if not tag:
-        return name
-    lowered = name.lower()
-    variants = {tag, tag.replace("3", "-3")}
-    return name if any(v in lowered for v in variants) else f"{name} ({tag})"
-
-
-def _export_vocab(model_dir: Path, *, arch: str, vocab_size: int) -> Any:
+def _export_vocab(
+    folder: HFFolder, *, arch: str, vocab_size: int, chat_templates: ChatTemplates
+) -> Any:
     try:
         from engine.convert.vocab import export_vocab
     except ImportError:  # pragma: no cover - ships with the converter
         raise UnsupportedError("the tokenizer exporter is not available in this build") from None
-    return export_vocab(model_dir, arch=arch, vocab_size=vocab_size)
+    return export_vocab(folder, arch=arch, vocab_size=vocab_size, chat_templates=chat_templates)
 
 
 def _check_disk_space(output: Path, size: int) -> None:

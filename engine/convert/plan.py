@@ -10,15 +10,17 @@ is also the order ``llama_model_quantize`` writes.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from math import prod
+from pathlib import Path
 
 import numpy as np
 
 from engine.convert.arch.base import IDENTITY, Architecture, GeneratedTensor, TensorTransform
 from engine.convert.config import ModelConfig
-from engine.convert.source import TensorSource
 from engine.errors import InputError, UnsupportedError
+from engine.hf.weights import TensorSource
 
 FLOAT_DTYPES = ("BF16", "F16", "F32", "F64")
 _BLOCK = re.compile(r"blk\.(\d+)\.")
@@ -104,33 +106,117 @@ def plan_tensors(arch: Architecture, cfg: ModelConfig, source: TensorSource) -> 
             )
         planned[gguf_name] = OutputTensor(gguf_name, shape, info.dtype, hf_name, transform)
 
+    file_of = getattr(source, "file_of", None)
     if unmapped:
-        shown = ", ".join(repr(n) for n in unmapped[:5])
-        more = f" and {len(unmapped) - 5} more" if len(unmapped) > 5 else ""
         raise InputError(
-            f"{len(unmapped)} tensor(s) do not belong to a {cfg.architecture} model: {shown}{more}",
-            path=cfg.path.parent,
+            f"{len(unmapped)} tensor(s) do not belong to a {cfg.architecture} model: "
+            + _listed(unmapped, file_of),
+            path=_file(unmapped[0], file_of) or cfg.path.parent,
+            field=unmapped[0],
             hint="The weights do not match config.json (wrong folder, a LoRA adapter, or a "
             "model with extra parts such as vision). Use the merged text model.",
         )
     for extra in arch.generated_tensors(cfg):
         planned[extra.name] = _generated(extra)
+    check_tensor_set(arch, cfg, planned, tied=tied, file_of=file_of)
+    ordered = sorted(planned.values(), key=lambda t: (layer_of(t.name), t.name))
+    return TensorPlan(tuple(ordered), tuple(warnings), tuple(dropped))
 
-    missing = [name for name in arch.required_tensors(arch.block_count(cfg)) if name not in planned]
+
+def check_tensor_set(
+    arch: Architecture,
+    cfg: ModelConfig,
+    planned: Mapping[str, OutputTensor],
+    *,
+    tied: bool,
+    file_of: Callable[[str], Path | None] | None = None,
+) -> None:
+    """Refuse missing or unexpected tensors (against :meth:`Architecture.expected_tensors`),
+    naming each tensor and the file it is in (or should be in)."""
+    expected = arch.expected_tensors(cfg, tied=tied)
+    missing = sorted(expected.required - planned.keys(), key=_tensor_order)
     if missing:
+        described = [_describe_missing(name, planned, file_of) for name in missing[:5]]
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        first_hf, first_files = _missing_source(missing[0], planned, file_of)
         raise InputError(
-            f"{len(missing)} tensor(s) the model needs are missing, e.g. {missing[0]}",
-            path=cfg.path.parent,
+            f"{len(missing)} tensor(s) the model needs are missing: " + "; ".join(described) + more,
+            path=first_files[0] if len(first_files) == 1 else cfg.path.parent,
+            field=first_hf,
             hint="The download is incomplete or the files belong to another model; "
             "download the model again.",
         )
-    if not tied and "output.weight" not in planned:
-        warnings.append(
-            "config.json says the output layer is not tied to the embedding, but there is "
-            "no lm_head.weight; llama.cpp will use the embedding"
+    unexpected = sorted(
+        (t.source_name or t.name for t in planned.values() if not expected.allows(t.name)),
+    )
+    if unexpected:
+        raise InputError(
+            f"{len(unexpected)} tensor(s) do not belong to a {cfg.architecture} model with this "
+            "config.json: " + _listed(unexpected, file_of),
+            path=_file(unexpected[0], file_of) or cfg.path.parent,
+            field=unexpected[0],
+            hint="config.json does not describe these weights (another model's config, or "
+            "extra layers); use the config.json that came with the weights.",
         )
-    ordered = sorted(planned.values(), key=lambda t: (layer_of(t.name), t.name))
-    return TensorPlan(tuple(ordered), tuple(warnings), tuple(dropped))
+
+
+def _tensor_order(name: str) -> tuple[int, str]:
+    return layer_of(name), name
+
+
+def _file(hf_name: str, file_of: Callable[[str], Path | None] | None) -> Path | None:
+    return file_of(hf_name) if file_of is not None else None
+
+
+def _listed(hf_names: list[str], file_of: Callable[[str], Path | None] | None) -> str:
+    shown = []
+    for name in hf_names[:5]:
+        path = _file(name, file_of)
+        shown.append(f"{name!r} in {path.name}" if path is not None else repr(name))
+    more = f" and {len(hf_names) - 5} more" if len(hf_names) > 5 else ""
+    return ", ".join(shown) + more
+
+
+def _missing_source(
+    gguf_name: str,
+    planned: Mapping[str, OutputTensor],
+    file_of: Callable[[str], Path | None] | None,
+) -> tuple[str, list[Path]]:
+    """The Hugging Face name a missing GGUF tensor would have had, and the files that hold
+    its neighbours (the same tensor of another layer gives the name; the same layer's
+    other tensors give the shards)."""
+    hf_name = "lm_head.weight" if gguf_name == "output.weight" else gguf_name
+    layer = layer_of(gguf_name)
+    if layer >= 0:
+        suffix = gguf_name.split(".", 2)[2]
+        for other in planned.values():
+            if (
+                other.source_name
+                and layer_of(other.name) >= 0
+                and other.name.split(".", 2)[2] == suffix
+            ):
+                hf_name = re.sub(
+                    rf"\.{layer_of(other.name)}\.", f".{layer}.", other.source_name, count=1
+                )
+                break
+        neighbours = [
+            t.source_name for t in planned.values() if layer_of(t.name) == layer and t.source_name
+        ]
+    else:
+        neighbours = [t.source_name for t in planned.values() if t.source_name]
+    files = sorted({f for n in neighbours if (f := _file(n, file_of)) is not None})
+    return hf_name, files
+
+
+def _describe_missing(
+    gguf_name: str,
+    planned: Mapping[str, OutputTensor],
+    file_of: Callable[[str], Path | None] | None,
+) -> str:
+    hf_name, files = _missing_source(gguf_name, planned, file_of)
+    where = f", expected in {' or '.join(f.name for f in files)}" if files else ""
+    label = f"{hf_name!r} ({gguf_name}{where})" if hf_name != gguf_name else f"{gguf_name}{where}"
+    return label
 
 
 def _checked_shape(

@@ -1,7 +1,7 @@
 """The conversion pass: row blocks → encoded bytes → GGUF writer, in file order.
 
 Each tensor is cut into row blocks of about :data:`BLOCK_ELEMENTS` values. Worker
-threads read a block (positional reads, see :mod:`engine.convert.source`), apply the
+threads read a block (positional reads, see :mod:`engine.hf.weights`), apply the
 tensor's transform and encode it (numpy and ggml release the GIL, so this uses
 every core); the calling thread hands finished blocks to the writer strictly in
 order, which hashes and writes them. At most ``2 × threads + 2`` blocks are in
@@ -23,8 +23,8 @@ from gguf import GGMLQuantizationType
 
 from engine.convert.encode import encode_block
 from engine.convert.plan import OutputTensor
-from engine.convert.source import TensorSource, read_rows, reads_whole
 from engine.formats.gguf_write import GGUFStreamWriter, tensor_nbytes
+from engine.hf.weights import TensorSource, read_rows, reads_whole
 from engine.jobs import JobContext
 
 BLOCK_ELEMENTS = 1 << 19  # 512 Ki values: 1 MiB of bf16, cache-friendly, few Python steps

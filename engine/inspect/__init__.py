@@ -7,9 +7,10 @@ from pathlib import Path
 from engine.errors import InputError
 from engine.formats.gguf_read import GGUF_MAGIC
 from engine.formats.safetensors import lfs_pointer_error, looks_like_lfs_pointer
-from engine.inspect.adapter import ADAPTER_CONFIG, inspect_adapter
+from engine.hf import ADAPTER_CONFIG, HF_MODEL, LORA_ADAPTER, is_adapter_folder
+from engine.inspect.adapter import inspect_adapter
 from engine.inspect.gguf_file import inspect_gguf
-from engine.inspect.hf_model import inspect_hf_model, read_chat_template, read_json
+from engine.inspect.hf_model import inspect_hf_model, read_chat_template
 from engine.inspect.report import AdapterInfo, GGUFInfo, InspectReport, ModelInfo
 
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
@@ -46,10 +47,10 @@ def source_kind(path: Path) -> str:
             path=path,
             hint="Drop a .gguf file, a Hugging Face model folder or a LoRA adapter folder.",
         )
-    if (path / ADAPTER_CONFIG).is_file():
-        return "lora_adapter"
+    if is_adapter_folder(path):
+        return LORA_ADAPTER
     if (path / "config.json").is_file() or any(path.glob("*.safetensors")):
-        return "hf_model"
+        return HF_MODEL
     pickles = sorted(p.name for p in path.iterdir() if p.suffix.lower() in PICKLE_SUFFIXES)
     if pickles:
         raise InputError(
@@ -99,6 +100,5 @@ __all__ = [
     "ModelInfo",
     "inspect_path",
     "read_chat_template",
-    "read_json",
     "source_kind",
 ]

@@ -7,8 +7,6 @@ from pathlib import Path
 
 from engine.inspect.report import AdapterInfo
 
-ADAPTER_CONFIG = "adapter_config.json"
-
 
 def inspect_adapter(adapter_dir: Path) -> tuple[AdapterInfo, list[str]]:
     from engine.lora import read_adapter, resolve_base_locally

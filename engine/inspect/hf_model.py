@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
-from engine.errors import InputError
+from engine.errors import InputError, UnsupportedError
 from engine.formats.safetensors import ModelWeights
+from engine.hf import HFFolder, load_hf_folder
 from engine.inspect.families import guess_family
 from engine.inspect.report import ModelInfo
 
@@ -28,65 +27,19 @@ _GENERATION_KEYS = (
 )
 
 
-def read_json(path: Path) -> dict[str, Any]:
-    """A JSON object from ``path``, or an :class:`InputError` naming the file and line."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError as exc:
-        raise InputError("file not found", path=path) from exc
-    except UnicodeDecodeError as exc:
-        raise InputError("file is not UTF-8 text", path=path) from exc
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
-            path=path,
-            line=exc.lineno,
-            hint="Fix the file or download it again.",
-        ) from exc
-    if not isinstance(data, dict):
-        raise InputError("expected a JSON object", path=path)
-    return data
+def read_chat_template(model_dir: Path | HFFolder) -> str | None:
+    """The model's own Jinja chat template (transformers' order, :mod:`engine.hf`)."""
+    folder = model_dir if isinstance(model_dir, HFFolder) else load_hf_folder(model_dir)
+    return folder.chat_template
 
 
-def text_config(config: dict[str, Any]) -> dict[str, Any]:
-    """Fields of the language model; multimodal configs nest them in ``text_config``."""
-    nested = config.get("text_config")
-    return (
-        {**nested, **{k: v for k, v in config.items() if k not in nested}}
-        if isinstance(nested, dict)
-        else config
-    )
-
-
-def read_chat_template(model_dir: Path) -> str | None:
-    """The model's own Jinja chat template, wherever transformers saved it."""
-    jinja_file = model_dir / "chat_template.jinja"
-    if jinja_file.is_file():
-        return jinja_file.read_text(encoding="utf-8")
-    json_file = model_dir / "chat_template.json"
-    if json_file.is_file():
-        template = read_json(json_file).get("chat_template")
-        if isinstance(template, str):
-            return template
-    tok_config = model_dir / "tokenizer_config.json"
-    if tok_config.is_file():
-        template = read_json(tok_config).get("chat_template")
-        if isinstance(template, str):
-            return template
-        if isinstance(template, list):  # [{"name": "default", "template": "…"}, …]
-            named = {t.get("name"): t.get("template") for t in template if isinstance(t, dict)}
-            chosen = named.get("default") or next(iter(named.values()), None)
-            return chosen if isinstance(chosen, str) else None
-    return None
-
-
-def tokenizer_kind(model_dir: Path) -> str | None:
-    if (model_dir / "tokenizer.model").is_file():
+def tokenizer_kind(folder: HFFolder) -> str | None:
+    if folder.sp_model_path.is_file():
         return "sentencepiece"
-    tok_json = model_dir / "tokenizer.json"
-    if not tok_json.is_file():
+    tok_json = folder.tokenizer_json
+    if tok_json is None:
         return None
-    model = read_json(tok_json).get("model") or {}
+    model = tok_json.get("model") or {}
     model_type = str(model.get("type", "")).upper()
     if model_type == "BPE":
         return "sentencepiece" if model.get("byte_fallback") else "bpe"
@@ -95,26 +48,19 @@ def tokenizer_kind(model_dir: Path) -> str | None:
     )
 
 
-def inspect_hf_model(model_dir: Path) -> tuple[ModelInfo, list[str]]:
-    warnings: list[str] = []
-    config_path = model_dir / "config.json"
-    if not config_path.is_file():
+def inspect_hf_model(model: Path | HFFolder) -> tuple[ModelInfo, list[str]]:
+    folder = model if isinstance(model, HFFolder) else load_hf_folder(model)
+    model_dir = folder.path
+    warnings: list[str] = list(folder.warnings)
+    if not folder.has_config:
         raise InputError(
             "this folder has model weights but no config.json",
             path=model_dir,
             hint="Copy config.json from the base model (or the training output) into the folder.",
         )
-    config = read_json(config_path)
-    tconf = text_config(config)
-    architectures = config.get("architectures") or []
-    if not architectures or not isinstance(architectures, list):
-        raise InputError(
-            "config.json has no 'architectures' entry",
-            path=config_path,
-            field="architectures",
-            hint='Add e.g. "architectures": ["Qwen2ForCausalLM"] matching the model.',
-        )
-    architecture = str(architectures[0])
+    config = folder.config
+    tconf = folder.text_config
+    architecture = folder.require_architecture()
 
     with ModelWeights(model_dir) as weights:
         infos = list(weights.infos())
@@ -137,14 +83,11 @@ def inspect_hf_model(model_dir: Path) -> tuple[ModelInfo, list[str]]:
     context_length = next(
         (int(tconf[k]) for k in _CONTEXT_KEYS if isinstance(tconf.get(k), int)), None
     )
-    generation: dict[str, Any] = {}
-    gen_path = model_dir / "generation_config.json"
-    if gen_path.is_file():
-        gen = read_json(gen_path)
-        generation = {k: gen[k] for k in _GENERATION_KEYS if k in gen}
+    gen = folder.generation_config
+    generation = {k: gen[k] for k in _GENERATION_KEYS if k in gen}
 
-    chat_template = read_chat_template(model_dir)
-    tokenizer = tokenizer_kind(model_dir)
+    chat_template = folder.chat_template
+    tokenizer = tokenizer_kind(folder)
     if tokenizer is None:
         warnings.append("no tokenizer files (tokenizer.json / tokenizer.model) in the folder")
     if chat_template is None:
@@ -156,6 +99,8 @@ def inspect_hf_model(model_dir: Path) -> tuple[ModelInfo, list[str]]:
             f"{architecture} is not supported for conversion yet; supported: "
             + ", ".join(_supported_architectures())
         )
+    else:
+        warnings.extend(_tensor_problems(folder))
     tied = bool(tconf.get("tie_word_embeddings", config.get("tie_word_embeddings", False)))
     model_info = ModelInfo(
         architecture=architecture,
@@ -177,6 +122,26 @@ def inspect_hf_model(model_dir: Path) -> tuple[ModelInfo, list[str]]:
         supported=supported,
     )
     return model_info, warnings
+
+
+def _tensor_problems(folder: HFFolder) -> list[str]:
+    """What the converter would refuse in the weights (missing or unexpected tensors,
+    naming tensor and file), checked from the headers exactly as ``convert`` checks them."""
+    from engine.convert.arch import architecture_for
+    from engine.convert.config import load_config
+    from engine.convert.plan import plan_tensors
+    from engine.hf.weights import SafetensorsSource
+
+    cfg = load_config(folder)
+    arch = architecture_for(cfg.architecture)
+    cfg = arch.with_defaults(cfg)
+    with SafetensorsSource(folder.path) as source:
+        try:
+            plan_tensors(arch, cfg, source)
+        except (InputError, UnsupportedError) as exc:
+            where = f" ({Path(exc.path).name})" if exc.path else ""
+            return [f"cannot be converted: {exc.message}{where}"]
+    return []
 
 
 def _supported_architectures() -> tuple[str, ...]:

@@ -25,7 +25,6 @@ prefix; both spellings are accepted.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -33,14 +32,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.errors import InputError
 from engine.formats.safetensors import (
     SafetensorsFile,
     lfs_pointer_error,
     looks_like_lfs_pointer,
 )
+from engine.hf import ADAPTER_CONFIG, read_json_object
 from engine.lora.errors import AdapterError, AdapterUnsupportedError
 
-ADAPTER_CONFIG = "adapter_config.json"
 ADAPTER_WEIGHTS = "adapter_model.safetensors"
 PICKLE_WEIGHTS = ("adapter_model.bin", "adapter_model.pt", "adapter_model.pth")
 KEY_PREFIX = "base_model.model."
@@ -346,12 +346,11 @@ def _read_config(adapter_dir: Path) -> dict[str, Any]:
             "(LLaMA-Factory: saves/<model>/lora/<run>; a checkpoint-N subfolder works too).",
         )
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise AdapterError(f"cannot read {ADAPTER_CONFIG}: {exc}", path=path) from exc
-    if not isinstance(data, dict):
-        raise AdapterError(f"{ADAPTER_CONFIG} is not a JSON object", path=path)
-    return data
+        return read_json_object(path)
+    except InputError as exc:
+        raise AdapterError(
+            f"cannot read {ADAPTER_CONFIG}: {exc.message}", path=path, line=exc.line, hint=exc.hint
+        ) from exc
 
 
 def _weights_file(adapter_dir: Path) -> Path:

@@ -20,10 +20,11 @@ from typing import Any
 
 import numpy as np
 
-from engine.convert.source import SafetensorsSource
 from engine.errors import InputError, ResourceError
 from engine.formats.safetensors import TensorInfo
 from engine.formats.safetensors_write import SafetensorsWriter, TensorEntry
+from engine.hf import optional_json_object
+from engine.hf.weights import SafetensorsSource
 from engine.jobs import JobContext, atomic_dir
 from engine.lora.merge import MergedSource, open_merged_source, read_config
 from engine.lora.resolve import resolve_base
@@ -201,10 +202,10 @@ def _copy_side_files(
 
 def _has_inline_template(folder: Path) -> bool:
     try:
-        data = json.loads((folder / "tokenizer_config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        config = optional_json_object(folder / "tokenizer_config.json") or {}
+    except InputError:
         return False
-    return isinstance(data, dict) and bool(data.get("chat_template"))
+    return bool(config.get("chat_template"))
 
 
 def _check_output(output: Path, *, base_dir: Path, adapter_dir: Path, overwrite: bool) -> None:

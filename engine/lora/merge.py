@@ -16,14 +16,15 @@ embedding ``base_layer`` copies) are rounded into the base dtype first, as PEFT'
 
 from __future__ import annotations
 
-import json
 import threading
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
+from engine.errors import InputError
 from engine.formats.safetensors import SafetensorsFile, TensorInfo, to_f32
+from engine.hf import optional_json_object, text_config
 from engine.lora.adapter import AdapterInfo, read_adapter
 from engine.lora.errors import AdapterMismatchError, AdapterUnsupportedError
 from engine.lora.numerics import error_weights, from_f32, merge_rows
@@ -41,7 +42,7 @@ ALWAYS_TIED_IN_GGUF = frozenset({"GemmaForCausalLM", "Gemma2ForCausalLM"})
 
 
 class TensorSource(Protocol):
-    """What the converter reads tensors from (see ``engine.convert.source``)."""
+    """What the converter reads tensors from (see ``engine.hf.weights``)."""
 
     def names(self) -> list[str]: ...
     def info(self, name: str) -> TensorInfo: ...
@@ -292,16 +293,16 @@ def cast_raw(raw: np.ndarray, src: str, dst: str) -> np.ndarray:
 
 
 def read_config(model_dir: Path) -> dict[str, Any]:
-    path = model_dir / "config.json"
+    """The base model's config.json ({} when absent)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return optional_json_object(model_dir / "config.json") or {}
+    except InputError as exc:
         raise AdapterMismatchError(
-            f"cannot read the base model's config.json: {exc}", path=path
+            f"cannot read the base model's config.json: {exc.message}",
+            path=exc.path,
+            line=exc.line,
+            hint=exc.hint,
         ) from exc
-    return data if isinstance(data, dict) else {}
 
 
 def check_adapter_model_config(adapter: AdapterInfo, base_config: dict[str, Any]) -> None:
@@ -310,7 +311,7 @@ def check_adapter_model_config(adapter: AdapterInfo, base_config: dict[str, Any]
     if not saved or not base_config:
         return
     for key in ("hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size"):
-        mine, theirs = _text_cfg(saved).get(key), _text_cfg(base_config).get(key)
+        mine, theirs = text_config(saved).get(key), text_config(base_config).get(key)
         if mine is not None and theirs is not None and mine != theirs:
             raise AdapterMismatchError(
                 f"the adapter's config.json says {key}={mine} but the base has {key}={theirs}",
@@ -345,7 +346,7 @@ def check_recorded_base(adapter: AdapterInfo, base_dir: Path, base_config: dict[
     if architecture_of(theirs) and architecture_of(theirs) != architecture_of(base_config):
         problems.append(f"{architecture_of(theirs)} vs {architecture_of(base_config)}")
     for key in ("hidden_size", "num_hidden_layers", "intermediate_size", "vocab_size"):
-        a, b = _text_cfg(theirs).get(key), _text_cfg(base_config).get(key)
+        a, b = text_config(theirs).get(key), text_config(base_config).get(key)
         if a is not None and b is not None and a != b:
             problems.append(f"{key} {a} vs {b}")
     if problems:
@@ -356,11 +357,6 @@ def check_recorded_base(adapter: AdapterInfo, base_dir: Path, base_config: dict[
             field="base_model_name_or_path",
             hint="Use the base model the adapter was trained on (leave out --base to use it).",
         )
-
-
-def _text_cfg(config: dict[str, Any]) -> dict[str, Any]:
-    text = config.get("text_config")
-    return {**config, **text} if isinstance(text, dict) else config
 
 
 def _untrained_modules(adapter: AdapterInfo, adapter_file: SafetensorsFile) -> list[str]:

@@ -8,11 +8,11 @@ Ollama's); ``num_ctx`` of :data:`DEFAULT_NUM_CTX`, never above the model's conte
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from engine.hf import HFFolder, load_hf_folder
 from engine.modelfile.errors import ModelfileError, ParameterError
 from engine.modelfile.model import Modelfile
 from engine.modelfile.parameters import normalize_parameters
@@ -30,7 +30,13 @@ GENERATION_CONFIG_MAP = {
 }
 
 
-def _source_for(model_dir: Path | None, gguf_path: Path | None) -> Any:
+def _folder(model_dir: str | Path | HFFolder | None) -> HFFolder | None:
+    if model_dir is None or isinstance(model_dir, HFFolder):
+        return model_dir
+    return load_hf_folder(model_dir)
+
+
+def _source_for(model_dir: HFFolder | None, gguf_path: Path | None) -> Any:
     from engine.template import template_from_gguf, template_from_model_dir
 
     if model_dir is not None:
@@ -40,18 +46,13 @@ def _source_for(model_dir: Path | None, gguf_path: Path | None) -> Any:
     raise ModelfileError("build_modelfile needs model_dir or gguf_path")
 
 
-def generation_defaults(model_dir: Path) -> dict[str, Any]:
+def generation_defaults(model_dir: Path | HFFolder) -> dict[str, Any]:
     """Sampling settings from ``generation_config.json``, under Ollama's names."""
-    path = Path(model_dir) / "generation_config.json"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as exc:
-        raise ModelfileError(f"cannot read generation_config.json: {exc}", path=path) from exc
+    folder = _folder(model_dir)
+    data = folder.generation_config if folder is not None else {}
     out: dict[str, Any] = {}
     for hf_name, ollama_name in GENERATION_CONFIG_MAP.items():
-        value = data.get(hf_name) if isinstance(data, dict) else None
+        value = data.get(hf_name)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             out[ollama_name] = value
     if out.get("top_k") == 0:  # HF: 0 disables top-k, Ollama: 0 disables too, but say nothing
@@ -69,22 +70,22 @@ def _stops(source: Any, derived: Any) -> list[str]:
 
 
 def default_parameters(
-    model_dir: str | Path | None = None,
+    model_dir: str | Path | HFFolder | None = None,
     *,
     gguf_path: str | Path | None = None,
     derived: Any = None,
 ) -> dict[str, Any]:
     """PARAMETERs Tuneforge writes by default for a model folder (or a GGUF)."""
-    model_dir = Path(model_dir) if model_dir is not None else None
-    source = _source_for(model_dir, Path(gguf_path) if gguf_path else None)
+    folder = _folder(model_dir)
+    source = _source_for(folder, Path(gguf_path) if gguf_path else None)
     if derived is None:
         from engine.template import derive_from_source
 
         derived = derive_from_source(source, verify=False)
-    return _defaults(source, model_dir, derived)
+    return _defaults(source, folder, derived)
 
 
-def _defaults(source: Any, model_dir: Path | None, derived: Any) -> dict[str, Any]:
+def _defaults(source: Any, model_dir: HFFolder | None, derived: Any) -> dict[str, Any]:
     params: dict[str, Any] = {}
     if model_dir is not None:
         params.update(generation_defaults(model_dir))
@@ -101,7 +102,7 @@ def _defaults(source: Any, model_dir: Path | None, derived: Any) -> dict[str, An
 def build_modelfile(
     *,
     from_path: str | Path,
-    model_dir: str | Path | None = None,
+    model_dir: str | Path | HFFolder | None = None,
     gguf_path: str | Path | None = None,
     system: str | None = None,
     params: Mapping[str, Any] | None = None,
@@ -115,11 +116,11 @@ def build_modelfile(
     """
     from engine.template import derive_from_source
 
-    model_dir = Path(model_dir) if model_dir is not None else None
+    folder = _folder(model_dir)
     gguf = Path(gguf_path) if gguf_path is not None else None
-    source = _source_for(model_dir, gguf)
+    source = _source_for(folder, gguf)
     derived = derive_from_source(source, verify=verify)
-    parameters = _defaults(source, model_dir, derived)
+    parameters = _defaults(source, folder, derived)
     overrides = normalize_parameters(params)
     parameters.update(overrides)
     limit = source.context_length

@@ -53,18 +53,17 @@ def package_job(spec: PackageSpec, ctx: JobContext) -> PackageResult:
     try:
         t0 = time.monotonic()
         model_dir, adapter_dir = _plan_sources(spec, kind, source, ctx)
+        folders = _load_folders(model_dir, adapter_dir)  # each HF folder is read once
         timings["merge"] = time.monotonic() - t0
 
         t0 = time.monotonic()
         written.append(gguf_path)
-        sha256, size, file_type = _make_gguf(
-            spec, kind, source, model_dir, adapter_dir, gguf_path, ctx
-        )
+        sha256, size, file_type = _make_gguf(spec, kind, source, folders, gguf_path, ctx)
         timings["convert"] = time.monotonic() - t0
 
         t0 = time.monotonic()
         ctx.progress("modelfile", 0, 1)
-        modelfile = _build_modelfile(spec, kind, model_dir, adapter_dir, gguf_path)
+        modelfile = _build_modelfile(spec, kind, folders, gguf_path)
         derived = modelfile.derivation
         warnings.extend(getattr(derived, "warnings", ()) or ())
         written.append(modelfile_path)
@@ -138,12 +137,21 @@ def _plan_sources(
     return base, source
 
 
+def _load_folders(model_dir: Path | None, adapter_dir: Path | None) -> tuple[Any, Any]:
+    """(base model folder, adapter folder) as :class:`engine.hf.HFFolder`, or None."""
+    from engine.hf import load_hf_folder
+
+    return (
+        load_hf_folder(model_dir) if model_dir else None,
+        load_hf_folder(adapter_dir) if adapter_dir else None,
+    )
+
+
 def _make_gguf(
     spec: PackageSpec,
     kind: str,
     source: Path,
-    model_dir: Path | None,
-    adapter_dir: Path | None,
+    folders: tuple[Any, Any],
     gguf_path: Path,
     ctx: JobContext,
 ) -> tuple[str, int, str]:
@@ -152,7 +160,10 @@ def _make_gguf(
         return _gguf_from_gguf(spec, source, gguf_path, inner)
     from engine.convert import ConvertSpec, convert_job
 
-    assert model_dir is not None
+    model_folder, adapter_folder = folders
+    assert model_folder is not None
+    model_dir = model_folder.path
+    adapter_dir = adapter_folder.path if adapter_folder else None
     result = convert_job(
         ConvertSpec(
             model_dir=model_dir,
@@ -164,6 +175,8 @@ def _make_gguf(
             model_name=spec.name.split(":")[0],
         ),
         inner,
+        model_folder=model_folder,
+        adapter_folder=adapter_folder,
     )
     return result.sha256, result.size_bytes, result.out_type.upper()
 
@@ -193,9 +206,9 @@ def _gguf_from_gguf(
 
 
 def _build_modelfile(
-    spec: PackageSpec, kind: str, model_dir: Path | None, adapter_dir: Path | None, gguf_path: Path
+    spec: PackageSpec, kind: str, folders: tuple[Any, Any], gguf_path: Path
 ) -> Any:
-    from engine.inspect import read_chat_template
+    from engine.hf import chat_template_folder
     from engine.modelfile import build_modelfile
 
     params = _params_dict(spec)
@@ -204,10 +217,14 @@ def _build_modelfile(
         return build_modelfile(
             from_path=from_path, gguf_path=gguf_path, system=spec.system, params=params
         )
-    # A fine-tune may ship its own chat template next to the adapter: it wins.
-    template_dir = adapter_dir if adapter_dir and read_chat_template(adapter_dir) else model_dir
+    # A fine-tune may ship its own chat template next to the adapter: it wins (the GGUF
+    # embeds the same one: convert_job uses chat_template_folder too).
+    model_folder, adapter_folder = folders
     return build_modelfile(
-        from_path=from_path, model_dir=template_dir, system=spec.system, params=params
+        from_path=from_path,
+        model_dir=chat_template_folder(model_folder, adapter_folder),
+        system=spec.system,
+        params=params,
     )
 
 

@@ -192,7 +192,7 @@ def quant_choices_for_model(
     from engine.convert.config import load_config
     from engine.convert.encode import unquantized_type
     from engine.convert.plan import plan_tensors
-    from engine.convert.source import SafetensorsSource
+    from engine.hf.weights import SafetensorsSource
 
     cfg = load_config(Path(model_dir))
     arch = architecture_for(cfg.architecture)

@@ -26,19 +26,12 @@ import jinja2.nodes
 import jinja2.utils
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from engine.hf import TEMPLATE_TOKEN_NAMES
 from engine.template.errors import ChatTemplateError, TemplateRaised
 
 # The special-token attributes a tokenizer exposes to templates (transformers'
 # SPECIAL_TOKENS_ATTRIBUTES); only those with a value are passed.
-SPECIAL_TOKEN_NAMES = (
-    "bos_token",
-    "eos_token",
-    "unk_token",
-    "sep_token",
-    "pad_token",
-    "cls_token",
-    "mask_token",
-)
+SPECIAL_TOKEN_NAMES = TEMPLATE_TOKEN_NAMES  # what transformers passes to a chat template
 _REASONING_FIELDS = ("reasoning_content", "thinking", "reasoning")
 
 Message = Mapping[str, Any]

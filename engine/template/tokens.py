@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from engine.hf import token_text
 from engine.template.jinja_render import SPECIAL_TOKEN_NAMES
 
 
@@ -46,13 +47,7 @@ class TemplateTokens:
     def from_mapping(cls, data: Mapping[str, object] | None) -> TemplateTokens:
         """Build from a tokenizer_config-like mapping (token values may be dicts with ``content``)."""
         data = data or {}
-
-        def text(value: object) -> str | None:
-            if isinstance(value, str):
-                return value
-            if isinstance(value, Mapping) and isinstance(value.get("content"), str):
-                return str(value["content"])
-            return None
+        text = token_text
 
         others = {
             name: token

@@ -98,3 +98,76 @@ def test_inspect_command_does_not_import_torch(tmp_path):
     )
     loaded = _modules_after(code)
     assert not loaded & (HEAVY | QT), sorted(loaded & (HEAVY | QT))
+
+
+# The engine's internal layer order: a package imports only packages of its own layer or
+# below (lazy imports inside functions count too).
+ENGINE_LAYERS = {
+    "errors": 0,
+    "formats": 0,
+    "jobs": 0,
+    "hf": 1,
+    "convert": 2,
+    "inspect": 2,
+    "lora": 2,
+    "template": 2,
+    "modelfile": 2,
+    "quant": 2,
+    "ollama": 3,
+    "chat": 3,
+    "package": 4,
+    "cli": 4,
+}
+# Import cycles between packages of one layer that are gone and must stay gone.
+NO_CYCLES = (("convert", "inspect"), ("convert", "lora"))
+
+
+def engine_imports(path: Path) -> set[str]:
+    """The ``engine.<package>`` names ``path`` imports (anywhere in the file)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        found.update(n.split(".")[1] for n in names if n.startswith("engine.") and "." in n)
+    return found
+
+
+def _package_of(path: Path) -> str:
+    parts = path.relative_to(ROOT / "engine").parts
+    return parts[0] if len(parts) > 1 else parts[0].removesuffix(".py")
+
+
+def _package_edges() -> dict[str, set[str]]:
+    edges: dict[str, set[str]] = {}
+    for path in python_files("engine"):
+        package = _package_of(path)
+        edges.setdefault(package, set()).update(engine_imports(path) - {package})
+    return edges
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in python_files("engine") if _package_of(p) in ENGINE_LAYERS],
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_engine_layer_order(path):
+    package = _package_of(path)
+    layer = ENGINE_LAYERS[package]
+    above = {name for name in engine_imports(path) if ENGINE_LAYERS.get(name, -1) > layer}
+    assert not above, f"{path.relative_to(ROOT)} ({package}) imports a higher layer: {above}"
+
+
+def test_no_import_cycles_between_stages():
+    edges = _package_edges()
+    for a, b in NO_CYCLES:
+        assert not (b in edges.get(a, set()) and a in edges.get(b, set())), f"{a} <-> {b}"
+
+
+def test_layer_check_can_fail(tmp_path):
+    probe = tmp_path / "probe.py"
+    probe.write_text("def f():\n    from engine.package import package_job\n", encoding="utf-8")
+    assert engine_imports(probe) == {"package"}

@@ -12,7 +12,7 @@ The keys and their types are the ones llama.cpp's own converter
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -104,11 +104,27 @@ class Architecture:
     # Values the transformers config class uses when config.json omits a field (llama.cpp's
     # converter reads the config through transformers, so it sees them too).
     config_defaults: ClassVar[Mapping[str, Any]] = {}
+    # Tokenizer hook: False when the family's SentencePiece tokenizer never puts a space in
+    # front of the text (Gemma), whatever the tokenizer files say; None lets them decide.
+    spm_space_prefix: ClassVar[bool | None] = None
+    # Tokenizer hook: llama.cpp strips the whitespace after special tokens (their rstrip
+    # flag) only when general.name contains one of these (Phi-3); the first is the tag.
+    rstrip_name_tags: ClassVar[tuple[str, ...]] = ()
 
     @property
     def name(self) -> str:
         """The GGUF architecture name (``general.architecture``)."""
         return gguf.MODEL_ARCH_NAMES[self.gguf_arch]
+
+    def general_name(self, name: str, *, rstrip_specials: bool) -> str:
+        """``general.name``: the user's name, tagged when llama.cpp switches a tokenizer
+        rule on the name (:attr:`rstrip_name_tags`) and the tokenizer needs that rule."""
+        if not rstrip_specials or not self.rstrip_name_tags:
+            return name
+        lowered = name.lower()
+        if any(tag in lowered for tag in self.rstrip_name_tags):
+            return name
+        return f"{name} ({self.rstrip_name_tags[0]})"
 
     # -- config ----------------------------------------------------------------------
     def with_defaults(self, cfg: ModelConfig) -> ModelConfig:
@@ -244,11 +260,56 @@ class Architecture:
     def generated_tensors(self, cfg: ModelConfig) -> list[GeneratedTensor]:
         return []
 
-    def required_tensors(self, block_count: int) -> Iterable[str]:
-        """GGUF tensors llama.cpp cannot load without (checked before writing)."""
-        yield "token_embd.weight"
-        yield "output_norm.weight"
-        for i in range(block_count):
-            yield f"blk.{i}.attn_norm.weight"
-            yield f"blk.{i}.attn_output.weight"
-            yield f"blk.{i}.ffn_down.weight"
+    # -- the expected tensor set ---------------------------------------------------------
+    def layer_tensors(self, cfg: ModelConfig) -> tuple[str, ...]:
+        """GGUF names (after ``blk.N.``, before ``.weight``) of every layer's weights."""
+        return DENSE_LAYER_TENSORS
+
+    def layer_biases(self, cfg: ModelConfig) -> tuple[str, ...]:
+        """The layer tensors that also have a ``.bias`` (Llama-style config flags)."""
+        biases: tuple[str, ...] = ()
+        if cfg.get("attention_bias"):
+            biases += ("attn_q", "attn_k", "attn_v", "attn_output")
+        if cfg.get("mlp_bias"):
+            biases += ("ffn_gate", "ffn_up", "ffn_down")
+        return biases
+
+    def expected_tensors(self, cfg: ModelConfig, *, tied: bool) -> ExpectedTensors:
+        """Every GGUF tensor this config needs, from the config alone: embeddings, final
+        norm, the output head unless tied, each layer's weights and biases, and the
+        tensors generated from the config. ``tied``: the output head is the embedding
+        (an output.weight is then allowed, for a LoRA merge that unties it)."""
+        required = {"token_embd.weight", "output_norm.weight"}
+        optional: set[str] = set()
+        (optional if tied else required).add("output.weight")
+        weights, biases = self.layer_tensors(cfg), self.layer_biases(cfg)
+        for i in range(self.block_count(cfg)):
+            required.update(f"blk.{i}.{name}.weight" for name in weights)
+            required.update(f"blk.{i}.{name}.bias" for name in biases)
+        required.update(t.name for t in self.generated_tensors(cfg))
+        return ExpectedTensors(required=frozenset(required), optional=frozenset(optional))
+
+
+# The per-layer tensors of a Llama-style dense decoder (GGUF names).
+DENSE_LAYER_TENSORS = (
+    "attn_norm",
+    "attn_q",
+    "attn_k",
+    "attn_v",
+    "attn_output",
+    "ffn_norm",
+    "ffn_gate",
+    "ffn_up",
+    "ffn_down",
+)
+
+
+@dataclass(frozen=True)
+class ExpectedTensors:
+    """GGUF tensor names a model must have (``required``) and may have (``optional``)."""
+
+    required: frozenset[str]
+    optional: frozenset[str] = frozenset()
+
+    def allows(self, name: str) -> bool:
+        return name in self.required or name in self.optional

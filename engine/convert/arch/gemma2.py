@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from types import MappingProxyType
+from typing import ClassVar
 
 import gguf
 
@@ -24,7 +25,8 @@ class Gemma2Architecture(Architecture):
     gguf_arch = gguf.MODEL_ARCH.GEMMA2
     hf_architectures = ("Gemma2ForCausalLM",)
     tied_by_default = True
-    skipped_tensors = ("lm_head.weight",)  # llama.cpp always uses the tied embedding
+    skipped_tensors: ClassVar[tuple[str, ...]] = ("lm_head.weight",)  # always the tied embedding
+    spm_space_prefix = False
     config_defaults = MappingProxyType(
         {
             "head_dim": 256,
@@ -58,3 +60,6 @@ class Gemma2Architecture(Architecture):
 
     def transform(self, hf_name: str, gguf_name: str, cfg: ModelConfig) -> TensorTransform:
         return NORM_OFFSET if hf_name.endswith("norm.weight") else IDENTITY
+
+    def layer_tensors(self, cfg: ModelConfig) -> tuple[str, ...]:
+        return (*super().layer_tensors(cfg), "post_attention_norm", "post_ffw_norm")

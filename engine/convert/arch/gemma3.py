@@ -8,27 +8,25 @@ vocabulary, which llama.cpp's converter cuts off (so do we, by the same count).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from types import MappingProxyType
 
 import gguf
 
-from engine.convert.arch.base import (
-    Architecture,
-    K,
-    KeyList,
-    MetadataKey,
-    TensorTransform,
-)
+from engine.convert.arch.base import K, KeyList, MetadataKey, TensorTransform
+from engine.convert.arch.gemma2 import Gemma2Architecture
 from engine.convert.config import ModelConfig
 from engine.errors import InputError
+from engine.hf import read_json_object
 
 
-class Gemma3Architecture(Architecture):
+class Gemma3Architecture(Gemma2Architecture):
+    """Gemma 2's tensors and tokenizer rules (tied, norms stored as ``w - 1``, no space
+    prefix), plus q/k norms, its own keys and the embedding cut to the real vocabulary."""
+
     gguf_arch = gguf.MODEL_ARCH.GEMMA3
-    hf_architectures = ("Gemma3ForCausalLM",)
-    tied_by_default = True
+    hf_architectures = ("Gemma3ForCausalLM",)  # text-only Gemma 3
+    skipped_tensors = ()  # an untied lm_head is written (llama.cpp's converter keeps it)
     config_defaults = MappingProxyType(
         {
             "head_dim": 256,
@@ -40,6 +38,9 @@ class Gemma3Architecture(Architecture):
             "rope_local_base_freq": 10000.0,
         }
     )
+
+    def layer_tensors(self, cfg: ModelConfig) -> tuple[str, ...]:
+        return (*super().layer_tensors(cfg), "attn_q_norm", "attn_k_norm")
 
     def metadata(self, cfg: ModelConfig) -> list[MetadataKey]:
         keys = KeyList(self.name)
@@ -71,9 +72,7 @@ class Gemma3Architecture(Architecture):
     def transform(self, hf_name: str, gguf_name: str, cfg: ModelConfig) -> TensorTransform:
         if hf_name.endswith("embed_tokens.weight"):
             return TensorTransform(keep_rows=real_vocab_size(cfg))
-        if hf_name.endswith("norm.weight"):
-            return TensorTransform(add=1.0)
-        return TensorTransform()
+        return super().transform(hf_name, gguf_name, cfg)
 
 
 def real_vocab_size(cfg: ModelConfig) -> int:
@@ -89,8 +88,8 @@ def real_vocab_size(cfg: ModelConfig) -> int:
             path=model_dir,
             hint="Copy the tokenizer files from the original model into this folder.",
         )
+    data = read_json_object(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
         return len(data["model"]["vocab"]) + len(data.get("added_tokens", []))
-    except (ValueError, KeyError, TypeError) as exc:
+    except (KeyError, TypeError) as exc:
         raise InputError(f"cannot read the vocabulary size: {exc}", path=path) from exc

@@ -10,7 +10,6 @@ window"). Long-context checkpoints (``longrope``) get ``rope_factors_long`` /
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from types import MappingProxyType
 
 import gguf
@@ -30,6 +29,7 @@ from engine.errors import InputError, UnsupportedError
 class Phi3Architecture(Architecture):
     gguf_arch = gguf.MODEL_ARCH.PHI3
     hf_architectures = ("Phi3ForCausalLM",)
+    rstrip_name_tags = ("phi3", "phi-3")  # llama.cpp: llm_tokenizer_spm rstrip rule
     config_defaults = MappingProxyType(
         {
             "max_position_embeddings": 4096,
@@ -107,10 +107,6 @@ class Phi3Architecture(Architecture):
             ),
         ]
 
-    def required_tensors(self, block_count: int) -> Iterable[str]:
-        yield "token_embd.weight"
-        yield "output_norm.weight"
-        for i in range(block_count):
-            yield f"blk.{i}.attn_qkv.weight"
-            yield f"blk.{i}.ffn_up.weight"
-            yield f"blk.{i}.ffn_down.weight"
+    def layer_tensors(self, cfg: ModelConfig) -> tuple[str, ...]:
+        # fused qkv_proj and gate_up_proj (written as ffn_up, as llama.cpp expects)
+        return ("attn_norm", "attn_qkv", "attn_output", "ffn_norm", "ffn_up", "ffn_down")

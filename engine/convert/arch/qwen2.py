@@ -12,6 +12,7 @@ from types import MappingProxyType
 import gguf
 
 from engine.convert.arch.base import Architecture
+from engine.convert.config import ModelConfig
 
 
 class Qwen2Architecture(Architecture):
@@ -20,3 +21,6 @@ class Qwen2Architecture(Architecture):
     config_defaults = MappingProxyType(
         {"max_position_embeddings": 32768, "rms_norm_eps": 1e-6, "rope_theta": 10000.0}
     )
+
+    def layer_biases(self, cfg: ModelConfig) -> tuple[str, ...]:
+        return ("attn_q", "attn_k", "attn_v")  # Qwen2Attention: q/k/v always biased, o not

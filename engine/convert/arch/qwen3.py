@@ -5,12 +5,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from types import MappingProxyType
 
 import gguf
 
 from engine.convert.arch.base import Architecture
+from engine.convert.config import ModelConfig
 
 
 class Qwen3Architecture(Architecture):
@@ -25,8 +25,5 @@ class Qwen3Architecture(Architecture):
         }
     )
 
-    def required_tensors(self, block_count: int) -> Iterable[str]:
-        yield from super().required_tensors(block_count)
-        for i in range(block_count):
-            yield f"blk.{i}.attn_q_norm.weight"
-            yield f"blk.{i}.attn_k_norm.weight"
+    def layer_tensors(self, cfg: ModelConfig) -> tuple[str, ...]:
+        return (*super().layer_tensors(cfg), "attn_q_norm", "attn_k_norm")

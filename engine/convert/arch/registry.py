@@ -1,7 +1,7 @@
 """The explicit table: ``config.json`` ``architectures[0]`` → architecture module.
 
-Adding a family = one module in this package + one line per Hugging Face
-architecture name here.
+Adding a family = one module in this package (its ``hf_architectures`` name the
+``config.json`` architectures it converts) + one line in :data:`MODULES`.
 """
 
 from __future__ import annotations
@@ -17,17 +17,24 @@ from engine.convert.arch.qwen2 import Qwen2Architecture
 from engine.convert.arch.qwen3 import Qwen3Architecture
 from engine.errors import UnsupportedError
 
-ARCHITECTURES: MappingProxyType[str, Architecture] = MappingProxyType(
-    {
-        "LlamaForCausalLM": LlamaArchitecture(),  # Llama 2, Llama 3.x
-        "MistralForCausalLM": MistralArchitecture(),  # GGUF arch "llama", as llama.cpp writes it
-        "Qwen2ForCausalLM": Qwen2Architecture(),  # Qwen2/2.5, DeepSeek-R1-Distill-Qwen
-        "Qwen3ForCausalLM": Qwen3Architecture(),
-        "Gemma2ForCausalLM": Gemma2Architecture(),
-        "Gemma3ForCausalLM": Gemma3Architecture(),  # text-only Gemma 3
-        "Phi3ForCausalLM": Phi3Architecture(),
-    }
+# Each module lists the Hugging Face architecture names it converts (hf_architectures).
+MODULES: tuple[Architecture, ...] = (
+    LlamaArchitecture(),  # Llama 2, Llama 3.x
+    MistralArchitecture(),  # GGUF arch "llama", as llama.cpp writes it
+    Qwen2Architecture(),  # Qwen2/2.5, DeepSeek-R1-Distill-Qwen
+    Qwen3Architecture(),
+    Gemma2Architecture(),
+    Gemma3Architecture(),  # text-only Gemma 3
+    Phi3Architecture(),
 )
+ARCHITECTURES: MappingProxyType[str, Architecture] = MappingProxyType(
+    {hf_name: module for module in MODULES for hf_name in module.hf_architectures}
+)
+
+
+def architecture_named(gguf_name: str) -> Architecture | None:
+    """The module that writes GGUF architecture ``gguf_name`` (``llama``, ``gemma2`` …)."""
+    return next((m for m in MODULES if m.name == gguf_name), None)
 
 
 def supported_architectures() -> tuple[str, ...]:

@@ -9,7 +9,9 @@ from typing import Any, Protocol
 
 from gguf import GGUFValueType, Keys
 
+from engine.convert.arch.registry import architecture_named
 from engine.errors import InputError, UnsupportedError
+from engine.hf import ChatTemplates, HFFolder
 
 from .bpe import build_bpe_table, is_byte_level
 from .files import TokenizerFiles, load_tokenizer_files
@@ -38,8 +40,6 @@ _ID_KEYS = (
     ("eot", Keys.Tokenizer.EOT_ID),
     ("eom", Keys.Tokenizer.EOM_ID),
 )
-# Architectures whose SentencePiece tokenizer never puts a space in front of the text.
-_NO_SPACE_PREFIX_ARCHS = frozenset({"gemma", "gemma2", "gemma3", "gemma3n"})
 
 
 class KeyWriter(Protocol):
@@ -143,13 +143,23 @@ def _safe_name(name: str) -> str:
     return "".join(c if c.isascii() and c.isalnum() else "_" for c in name)
 
 
-def export_vocab(model_dir: Path, *, arch: str, vocab_size: int) -> VocabExport:
+def export_vocab(
+    model_dir: Path | HFFolder,
+    *,
+    arch: str,
+    vocab_size: int,
+    chat_templates: ChatTemplates | None = None,
+) -> VocabExport:
     """Read the tokenizer of ``model_dir`` and build its GGUF ``tokenizer.*`` keys.
 
     ``arch`` is the GGUF architecture (``llama``, ``qwen2``, ``gemma2`` …); ``vocab_size``
     the number of embedding rows, to which the token list is padded with ``[PADn]``.
+    ``chat_templates`` replaces the folder's own (a fine-tune's template, see
+    :func:`engine.hf.chat_template_folder`).
     """
-    files = load_tokenizer_files(Path(model_dir))
+    files = load_tokenizer_files(model_dir if isinstance(model_dir, HFFolder) else Path(model_dir))
+    if chat_templates is not None:
+        files = replace(files, chat_templates=chat_templates)
     if vocab_size <= 0:
         raise InputError(
             f"vocab_size must be positive, got {vocab_size}",
@@ -163,7 +173,9 @@ def export_vocab(model_dir: Path, *, arch: str, vocab_size: int) -> VocabExport:
     else:
         decoder = files.tokenizer_config.get("added_tokens_decoder") or {}
         added = [v for v in decoder.values() if isinstance(v, dict)]
-    flag_warnings, name_tag = describe_added_token_flags(added, arch=arch)
+    module = architecture_named(arch)
+    rstrip_tag = module.rstrip_name_tags[0] if module and module.rstrip_name_tags else None
+    flag_warnings, name_tag = describe_added_token_flags(added, rstrip_tag=rstrip_tag)
     return replace(
         result, warnings=tuple(flag_warnings) + result.warnings, required_name_tag=name_tag
     )
@@ -231,7 +243,9 @@ def _export_spm(
     _check_unique(table.tokens, path)
     special = resolve_special_tokens(files, table.token_to_id, default_add_bos=True)
     scheme = table.prefix_scheme
-    if arch in _NO_SPACE_PREFIX_ARCHS or files.tokenizer_config.get("add_prefix_space") is False:
+    module = architecture_named(arch)  # the family's hook: Gemma never adds a space prefix
+    never = module is not None and module.spm_space_prefix is False
+    if never or files.tokenizer_config.get("add_prefix_space") is False:
         scheme = "never"
     return _result(
         files,

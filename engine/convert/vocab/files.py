@@ -1,29 +1,23 @@
 """The tokenizer files of a Hugging Face model folder, read once.
 
-Which files exist decides the tokenizer kind; every JSON file is read with a
-clear :class:`InputError` (file, line) when it is broken.
+Which files exist decides the tokenizer kind; the JSON files come from
+:class:`engine.hf.HFFolder` (one reader, errors name the file and line).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from engine.errors import InputError
+from engine.hf import ChatTemplates, HFFolder, load_hf_folder
 
 from .sp_model import SentencePieceModel, read_sentencepiece_model
 
 TOKENIZER_JSON = "tokenizer.json"
 TOKENIZER_MODEL = "tokenizer.model"
 TOKENIZER_CONFIG = "tokenizer_config.json"
-SPECIAL_TOKENS_MAP = "special_tokens_map.json"
-ADDED_TOKENS = "added_tokens.json"
-CONFIG = "config.json"
-CHAT_TEMPLATE_JINJA = "chat_template.jinja"
-CHAT_TEMPLATE_JSON = "chat_template.json"
-CHAT_TEMPLATE_DIR = "additional_chat_templates"
 
 _RESAVE_HINT = (
     "Re-save the tokenizer with transformers (AutoTokenizer.from_pretrained(folder)"
@@ -31,47 +25,34 @@ _RESAVE_HINT = (
 )
 
 
-def read_json(path: Path) -> Any:
-    """Parse a UTF-8 JSON file; a broken one becomes an ``InputError`` naming file and line."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(
-            f"cannot read {path.name}: {exc.strerror or exc}", path=path, hint=_RESAVE_HINT
-        ) from exc
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path.name} is not UTF-8 text", path=path, hint=_RESAVE_HINT) from exc
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"{path.name} is not valid JSON: {exc.msg}",
-            path=path,
-            line=exc.lineno,
-            hint=_RESAVE_HINT,
-        ) from exc
-
-
-def _optional_object(path: Path) -> dict[str, Any] | None:
-    if not path.is_file():
-        return None
-    data = read_json(path)
-    if not isinstance(data, dict):
-        raise InputError(f"{path.name} must hold a JSON object", path=path, hint=_RESAVE_HINT)
-    return data
-
-
 @dataclass(frozen=True, kw_only=True)
 class TokenizerFiles:
     """Everything about the tokenizer that a model folder holds (missing files are None)."""
 
-    model_dir: Path
+    folder: HFFolder
     tokenizer_json: dict[str, Any] | None
     sp_model: SentencePieceModel | None
-    tokenizer_config: dict[str, Any]
-    special_tokens_map: dict[str, Any]
-    added_tokens_json: dict[str, Any]
-    config: dict[str, Any]
+    chat_templates: ChatTemplates  # the folder's, or a fine-tune's own (chat_template_folder)
+
+    @property
+    def model_dir(self) -> Path:
+        return self.folder.path
+
+    @property
+    def tokenizer_config(self) -> dict[str, Any]:
+        return self.folder.tokenizer_config
+
+    @property
+    def special_tokens_map(self) -> dict[str, Any]:
+        return self.folder.special_tokens_map
+
+    @property
+    def added_tokens_json(self) -> dict[str, Any]:
+        return self.folder.added_tokens
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return self.folder.config
 
     @property
     def tokenizer_json_path(self) -> Path:
@@ -82,16 +63,21 @@ class TokenizerFiles:
         return self.model_dir / TOKENIZER_MODEL
 
 
-def load_tokenizer_files(model_dir: Path) -> TokenizerFiles:
-    """Read the tokenizer files of ``model_dir``; fails clearly when there is no tokenizer."""
-    model_dir = Path(model_dir)
-    if not model_dir.is_dir():
-        raise InputError(
-            f"model folder not found: {model_dir}",
-            path=model_dir,
-            hint="Choose the folder that holds config.json and the tokenizer files.",
-        )
-    tokenizer_json = _optional_object(model_dir / TOKENIZER_JSON)
+def load_tokenizer_files(model: Path | HFFolder) -> TokenizerFiles:
+    """The tokenizer of a model folder; fails clearly when there is none."""
+    if isinstance(model, HFFolder):
+        folder = model
+    else:
+        model_dir = Path(model)
+        if not model_dir.is_dir():
+            raise InputError(
+                f"model folder not found: {model_dir}",
+                path=model_dir,
+                hint="Choose the folder that holds config.json and the tokenizer files.",
+            )
+        folder = load_hf_folder(model_dir)
+    model_dir = folder.path
+    tokenizer_json = folder.tokenizer_json
     sp_path = model_dir / TOKENIZER_MODEL
     sp_model = read_sentencepiece_model(sp_path) if sp_path.is_file() else None
     if tokenizer_json is None and sp_model is None:
@@ -110,11 +96,8 @@ def load_tokenizer_files(model_dir: Path) -> TokenizerFiles:
             hint=_RESAVE_HINT,
         )
     return TokenizerFiles(
-        model_dir=model_dir,
+        folder=folder,
         tokenizer_json=tokenizer_json,
         sp_model=sp_model,
-        tokenizer_config=_optional_object(model_dir / TOKENIZER_CONFIG) or {},
-        special_tokens_map=_optional_object(model_dir / SPECIAL_TOKENS_MAP) or {},
-        added_tokens_json=_optional_object(model_dir / ADDED_TOKENS) or {},
-        config=_optional_object(model_dir / CONFIG) or {},
+        chat_templates=folder.chat_templates,
     )

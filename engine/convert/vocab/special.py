@@ -4,8 +4,8 @@ Rules follow what transformers 5 does at load time (the model was trained with t
 - when tokenizer.json exists, its ``post_processor`` decides whether BOS/EOS are
   added (transformers drops ``add_bos_token``/``add_eos_token`` from
   tokenizer_config.json then); without tokenizer.json the config flags apply;
-- ``chat_template.jinja`` (and ``additional_chat_templates/*.jinja``) win over the
-  ``chat_template`` entry of tokenizer_config.json; ``chat_template.json`` is last.
+- the chat template comes from :class:`engine.hf.HFFolder` (transformers' order, shared
+  with the Modelfile and the trainer).
 """
 
 from __future__ import annotations
@@ -15,16 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engine.errors import InputError
+from engine.hf import ChatTemplates, token_text
 
-from .files import (
-    CHAT_TEMPLATE_DIR,
-    CHAT_TEMPLATE_JINJA,
-    CHAT_TEMPLATE_JSON,
-    TOKENIZER_CONFIG,
-    TokenizerFiles,
-    read_json,
-)
+from .files import TOKENIZER_CONFIG, TokenizerFiles
 
 SPECIAL_ROLES = ("bos", "eos", "unk", "sep", "pad")
 # End-of-turn markers of the chat formats we know, most specific first.
@@ -48,14 +41,6 @@ def looks_special(text: str) -> bool:
         or (text.startswith("<｜") and text.endswith("｜>"))
         or (text.startswith("<unused") and text.endswith(">"))
     )
-
-
-def _token_content(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, Mapping) and isinstance(value.get("content"), str):
-        return str(value["content"])
-    return None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -107,9 +92,9 @@ def resolve_special_tokens(
     for role in SPECIAL_ROLES:
         key = f"{role}_token"
         if key in cfg:  # an explicit null means "none", so the map is not consulted
-            content = _token_content(cfg.get(key))
+            content = token_text(cfg.get(key))
         else:
-            content = _token_content(files.special_tokens_map.get(key))
+            content = token_text(files.special_tokens_map.get(key))
         if content is not None:
             texts[role] = content
             if content in token_to_id:
@@ -178,63 +163,18 @@ def resolve_special_tokens(
     return SpecialTokens(ids=ids, add_bos=add_bos, add_eos=add_eos, warnings=tuple(warnings))
 
 
-@dataclass(frozen=True, kw_only=True)
-class ChatTemplates:
-    default: str | None
-    named: dict[str, str]  # other templates by name (e.g. "tool_use")
-    source: str | None  # file the default came from
-
-
-def _templates_from_value(value: Any, source: str) -> ChatTemplates:
-    if isinstance(value, str):
-        return ChatTemplates(default=value, named={}, source=source)
-    if isinstance(value, list):
-        named: dict[str, str] = {}
-        default = None
-        for item in value:
-            if isinstance(item, Mapping) and isinstance(item.get("template"), str):
-                name = str(item.get("name") or "")
-                if name == "default":
-                    default = str(item["template"])
-                elif name:
-                    named[name] = str(item["template"])
-        return ChatTemplates(default=default, named=named, source=source)
-    raise InputError(
-        f"{source}: chat_template must be a string or a list of {{name, template}}",
-        field="chat_template",
-        hint="Fix the chat_template entry or remove it.",
-    )
-
-
 def load_chat_templates(files: TokenizerFiles) -> ChatTemplates:
-    """The model's own Jinja chat template(s), from the place transformers reads first."""
-    folder = files.model_dir
-    jinja = folder / CHAT_TEMPLATE_JINJA
-    if jinja.is_file():
-        named = {
-            p.stem: p.read_text(encoding="utf-8")
-            for p in sorted((folder / CHAT_TEMPLATE_DIR).glob("*.jinja"))
-        }
-        return ChatTemplates(
-            default=jinja.read_text(encoding="utf-8"), named=named, source=CHAT_TEMPLATE_JINJA
-        )
-    if files.tokenizer_config.get("chat_template") is not None:
-        return _templates_from_value(files.tokenizer_config["chat_template"], TOKENIZER_CONFIG)
-    json_file = folder / CHAT_TEMPLATE_JSON
-    if json_file.is_file():
-        data = read_json(json_file)
-        value = data.get("chat_template") if isinstance(data, dict) else None
-        if value is not None:
-            return _templates_from_value(value, CHAT_TEMPLATE_JSON)
-    return ChatTemplates(default=None, named={}, source=None)
+    """The model's own chat template(s), in transformers' order (see :mod:`engine.hf.templates`)."""
+    return files.chat_templates
 
 
 def describe_added_token_flags(
-    added: list[Mapping[str, Any]], *, arch: str
+    added: list[Mapping[str, Any]], *, rstrip_tag: str | None
 ) -> tuple[list[str], str | None]:
     """Warnings for added-token flags llama.cpp ignores, and the name tag that turns on
     its one built-in exception: special tokens strip the whitespace after them (rstrip)
-    when ``general.name`` contains "phi3" — exactly Phi-3's tokenizer.json flags."""
+    when ``general.name`` contains the family's tag (``rstrip_tag``, from the architecture
+    module's ``rstrip_name_tags``: Phi-3) — exactly that family's tokenizer.json flags."""
     flagged = [
         str(a.get("content"))
         for a in added
@@ -242,8 +182,8 @@ def describe_added_token_flags(
     ]
     if not flagged:
         return [], None
-    if arch == "phi3" and not any(a.get("lstrip") or a.get("single_word") for a in added):
-        return [], "phi3"
+    if rstrip_tag and not any(a.get("lstrip") or a.get("single_word") for a in added):
+        return [], rstrip_tag
     shown = ", ".join(json.dumps(t, ensure_ascii=False) for t in flagged[:6])
     more = f" and {len(flagged) - 6} more" if len(flagged) > 6 else ""
     return [

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,3 +47,13 @@ def read_gguf(path: Path) -> GGUFContents:
     order = [t.name for t in reader.tensors]
     del reader
     return GGUFContents(keys, tensors, order)
+
+
+def rewrite_safetensors_header(path: Path, edit: Callable[[dict], None]) -> None:
+    """Edit a safetensors file's JSON header in place (the tensor data stays as it is)."""
+    raw = path.read_bytes()
+    (n,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8 : 8 + n])
+    edit(header)
+    new = json.dumps(header).encode("utf-8")
+    path.write_bytes(struct.pack("<Q", len(new)) + new + raw[8 + n :])

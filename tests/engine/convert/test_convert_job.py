@@ -16,7 +16,7 @@ from engine.convert import ConvertSpec, convert_job
 from engine.errors import InputError, JobCancelled, ResourceError, UnsupportedError
 from engine.jobs import JobContext, null_context, partial_path, run_job
 from engine.jobs.events import Progress
-from tests.engine.convert.helpers import read_gguf
+from tests.engine.convert.helpers import read_gguf, rewrite_safetensors_header
 
 
 def _convert(model_dir: Path, output: Path, **kw) -> object:
@@ -174,13 +174,7 @@ def test_not_enough_disk_space(tiny_models, tmp_path, monkeypatch):
 
 
 # -- bad input -----------------------------------------------------------------------
-def _rewrite_header(path: Path, edit) -> None:  # type: ignore[no-untyped-def]
-    raw = path.read_bytes()
-    (n,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8 : 8 + n])
-    edit(header)
-    new = json.dumps(header).encode("utf-8")
-    path.write_bytes(struct.pack("<Q", len(new)) + new + raw[8 + n :])
+_rewrite_header = rewrite_safetensors_header
 
 
 def _first_weight(header: dict, suffix: str = "mlp.down_proj.weight") -> str:

@@ -8,15 +8,20 @@ import shutil
 import pytest
 
 from engine.convert import ConvertSpec, convert_job
-from engine.convert.job import _name_with_tag
+from engine.convert.arch.gemma2 import Gemma2Architecture
+from engine.convert.arch.phi3 import Phi3Architecture
 from engine.formats.gguf_read import open_gguf
 from engine.jobs import null_context
 
 
 def test_name_with_tag():
-    assert _name_with_tag("客服 fine-tune", "phi3") == "客服 fine-tune (phi3)"
-    assert _name_with_tag("Phi-3.5-mini-instruct", "phi3") == "Phi-3.5-mini-instruct"
-    assert _name_with_tag("my-model", None) == "my-model"
+    phi3 = Phi3Architecture()
+    assert phi3.general_name("客服 fine-tune", rstrip_specials=True) == "客服 fine-tune (phi3)"
+    assert phi3.general_name("Phi-3.5-mini-instruct", rstrip_specials=True) == (
+        "Phi-3.5-mini-instruct"
+    )
+    assert phi3.general_name("my-model", rstrip_specials=False) == "my-model"
+    assert Gemma2Architecture().general_name("my-model", rstrip_specials=True) == "my-model"
 
 
 @pytest.mark.slow

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.convert.source import SafetensorsSource
+from engine.hf.weights import SafetensorsSource
 from engine.lora import open_merged_source
 
 IDS = [[1, 17, 42, 99, 5, 120, 77, 3, 64, 200, 11, 150]]

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from safetensors.numpy import save_file
 
-from engine.convert.source import SafetensorsSource
 from engine.errors import InputError
+from engine.hf.weights import SafetensorsSource
 from engine.lora import (
     AdapterError,
     AdapterMismatchError,

@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
-from engine.convert.source import SafetensorsSource
+from engine.hf.weights import SafetensorsSource
 from engine.lora import open_merged_source, read_adapter
 from tests.engine.lora.helpers import (
     compare_to_peft,

@@ -1,4 +1,4 @@
-"""Where the converter's tensors come from: the :class:`TensorSource` protocol.
+"""The tensors of a Hugging Face folder's safetensors: the :class:`TensorSource` protocol.
 
 A source hands out tensors *as stored* (BF16 as raw ``uint16``, F16 as ``float16``,
 F32 as ``float32``). :class:`SafetensorsSource` reads a model folder (single file or
@@ -23,6 +23,7 @@ import numpy as np
 
 from engine.errors import InputError
 from engine.formats.safetensors import DTYPES, INDEX_NAME, ModelWeights, TensorInfo
+from engine.hf.json_files import read_json_object
 
 __all__ = [
     "RowReader",
@@ -101,6 +102,10 @@ class SafetensorsSource:
     def names(self) -> list[str]:
         return self.weights.names()
 
+    def file_of(self, name: str) -> Path | None:
+        """The safetensors file (shard) that holds ``name``."""
+        return self._paths.get(name)
+
     def info(self, name: str) -> TensorInfo:
         return self.weights.info(name)
 
@@ -156,9 +161,7 @@ class SafetensorsSource:
         index = self.model_dir / INDEX_NAME
         if not index.is_file():
             return
-        from engine.inspect.hf_model import read_json
-
-        weight_map = read_json(index).get("weight_map")
+        weight_map = read_json_object(index).get("weight_map")
         if not isinstance(weight_map, dict):
             raise InputError("the shard index has no 'weight_map'", path=index, field="weight_map")
         missing = sorted(name for name in weight_map if name not in self._paths)
