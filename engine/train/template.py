@@ -2,7 +2,8 @@
 
 Training renders every example with the template the GGUF will embed and the Ollama
 template is derived from, so training and inference cannot drift. Everything in
-``engine.train`` reads the template through :func:`read_base_template`.
+``engine.train`` reads the template through :func:`read_base_template`, which goes through
+the one Hugging Face folder reader (``engine.hf.read_chat_format``) like the converter.
 """
 
 from __future__ import annotations
