@@ -34,7 +34,12 @@ def main(argv: list[str] | None = None) -> int:
 
         return child_main()
     exit_after_show = "--exit-after-show" in argv  # for bench/bench_gui_start.py
-    argv = [a for a in argv if a != "--exit-after-show"]
+    verbose = "--verbose" in argv
+    argv = [a for a in argv if a not in ("--exit-after-show", "--verbose")]
+
+    from engine.logfile import setup_logging
+
+    setup_logging("app", verbose=verbose)
 
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtWidgets import QApplication

@@ -13,6 +13,7 @@ from engine.errors import TuneforgeError
 from engine.jobs import JobContext, JobOutcome, run_job
 from engine.jobs.events import Cancelled, Event, Failed, Log, Progress
 from engine.jobs.runners import Job
+from engine.logfile import log_job_event
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ class ProgressPrinter:
         self._lock = threading.Lock()
 
     def __call__(self, event: Event) -> None:
+        log_job_event(log, event)
         with self._lock:
             if isinstance(event, Progress):
                 self._progress(event)

@@ -8,10 +8,13 @@ calls :func:`error_from_response` (an HTTP status + the ``{"error": …}`` text,
 from __future__ import annotations
 
 import json
+import logging
 import platform
 from typing import Any
 
 from engine.errors import InputError, ResourceError, TuneforgeError
+
+log = logging.getLogger(__name__)
 
 DOWNLOAD_URL = "https://ollama.com/download"
 
@@ -110,6 +113,8 @@ def error_from_connection(host: str, exc: BaseException, *, installed: bool) -> 
     """A request that never got an HTTP answer."""
     import requests
 
+    log.warning("Ollama at %s: no HTTP answer: %s", host, exc)
+
     if isinstance(exc, requests.exceptions.Timeout):
         return OllamaNotRunning(
             f"Ollama at {host} did not answer in time",
@@ -145,6 +150,7 @@ def error_from_response(
     "registering the model", "chatting" … It starts the message.
     """
     text = error_text(body)
+    log.warning("Ollama HTTP %s while %s: %s", status, action, text[:2000])
     lower = text.lower()
     details: dict[str, Any] = {"status": status, "server_message": text}
     if model is not None:
