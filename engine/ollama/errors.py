@@ -81,8 +81,7 @@ def start_hint() -> str:
 def not_installed(host: str) -> OllamaNotInstalled:
     return OllamaNotInstalled(
         f"Ollama is not installed (nothing answers at {host})",
-        hint=f"Download and install Ollama from {DOWNLOAD_URL}, start it, and try again. "
-        "Your GGUF file and Modelfile are kept, so you can register them later.",
+        hint=f"Download and install Ollama from {DOWNLOAD_URL}, start it, and try again.",
         host=host,
     )
 
