@@ -14,6 +14,7 @@ from engine.jobs import JobContext, JobOutcome, run_job
 from engine.jobs.events import Cancelled, Event, Failed, Log, Progress
 from engine.jobs.runners import Job
 from engine.logfile import log_job_event
+from engine.sizes import format_size
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ class ProgressPrinter:
 
 def _fmt_amount(event: Progress) -> str:
     if event.unit == "B":
-        return f"{event.done / 2**20:,.0f}/{event.total / 2**20:,.0f} MiB"
+        return f"{format_size(event.done)}/{format_size(event.total)}"
     if event.total:
         unit = f" {event.unit}" if event.unit else ""
         return f"{event.done:g}/{event.total:g}{unit}"
