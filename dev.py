@@ -5,6 +5,8 @@
     python3 dev.py test [ARGS]  set up .venv (with the training and dev extras) and run pytest
     python3 dev.py lint         ruff (lint + format check) and mypy on engine/
     python3 dev.py setup        only set up .venv
+    python3 dev.py llama-flags  the CMake flags llama.cpp is built with (defined here only)
+    python3 dev.py llama-key    the cache key of that build (version + flags hash)
 
 The first setup compiles llama-cpp-python from source (about 8 minutes on 2 cores;
 pip caches the wheel afterwards). Everything installs from the package index; tests
@@ -149,9 +151,14 @@ def llama_cmake_args() -> str:
     return LLAMA_CMAKE_ARGS_X86 if machine in ("x86_64", "amd64") else LLAMA_CMAKE_ARGS_OTHER
 
 
-def llama_wheel_dir() -> Path:
+def llama_build_key() -> str:
+    """Names the llama.cpp build: version + flags (the wheel cache folder, CI cache keys)."""
     key = hashlib.sha256(f"{LLAMA_CPP_VERSION} {llama_cmake_args()}".encode()).hexdigest()[:12]
-    return cache_dir() / "wheels" / f"llama-{LLAMA_CPP_VERSION}-{key}"
+    return f"llama-{LLAMA_CPP_VERSION}-{key}"
+
+
+def llama_wheel_dir() -> Path:
+    return cache_dir() / "wheels" / llama_build_key()
 
 
 def llama_wheel(py: Path) -> Path:
@@ -221,6 +228,12 @@ def main() -> int:
         return cmd_lint(rest)
     if command == "app":
         return cmd_app(rest)
+    if command == "llama-flags":  # what llama.cpp is compiled with (docs, CI logs)
+        print(llama_cmake_args())
+        return 0
+    if command == "llama-key":  # the build's cache key (CI caches the wheel under it)
+        print(llama_build_key())
+        return 0
     if command == "setup":
         setup(",".join(ALL_EXTRAS))
         return 0

@@ -88,3 +88,20 @@ def test_project_license_is_an_spdx_string():
 def test_help_runs_without_a_venv():
     proc = subprocess.run([sys.executable, str(ROOT / "dev.py"), "help"], capture_output=True)
     assert proc.returncode == 0
+
+
+def test_the_llama_flags_are_defined_once_and_used_by_ci_and_the_bundle():
+    """dev.py defines them; the workflow asks dev.py, the bundle build checks the venv."""
+    spec = importlib.util.spec_from_file_location("tuneforge_dev_script3", ROOT / "dev.py")
+    assert spec and spec.loader
+    dev = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(dev)
+    flags = dev.LLAMA_CMAKE_ARGS_X86
+    assert "-DGGML_NATIVE=OFF" in flags and "-DGGML_AVX512=OFF" in flags
+    assert "-DGGML_AMX_INT8=OFF" in flags and "-DGGML_AVX2=ON" in flags
+    assert dev.llama_build_key() in str(dev.llama_wheel_dir())
+    workflow = (ROOT / ".github" / "workflows" / "windows.yml").read_text(encoding="utf-8")
+    assert "CMAKE_ARGS" not in workflow.replace("sets CMAKE_ARGS itself", "")
+    assert "python dev.py llama-key" in workflow and "steps.llama.outputs.key" in workflow
+    build = (ROOT / "installer" / "build.py").read_text(encoding="utf-8")
+    assert "check_llama_build(" in build and "GGML_" not in build
