@@ -93,3 +93,27 @@ def test_tests_never_use_the_real_log_dir():
     real = Path(platformdirs.user_log_dir("Tuneforge", appauthor=False))
     assert not log_dir().is_relative_to(real)
     assert log_dir().is_relative_to(Path(os.environ["TUNEFORGE_HOME"]))
+
+
+def test_a_crashed_childs_stderr_tail_is_logged(caplog):
+    """run_in_child reports a crash as a Failed event with the stderr tail: it reaches the log."""
+    from engine.jobs.events import Failed, Progress
+    from engine.logfile import log_job_event
+
+    log = logging.getLogger("engine.test.jobs")
+    with caplog.at_level(logging.INFO, logger="engine.test.jobs"):
+        log_job_event(log, Progress(stage="convert", done=0, total=10))
+        log_job_event(
+            log,
+            Failed(
+                error={
+                    "code": "crashed",
+                    "message": "the worker process exited with code -11 without a result",
+                    "hint": "See the log for the native error output.",
+                    "details": {"stderr": "ggml_backend_amx_mul_mat: oops\nSegmentation fault"},
+                }
+            ),
+        )
+    text = caplog.text
+    assert "stage convert started" in text
+    assert "exited with code -11" in text and "ggml_backend_amx_mul_mat" in text
