@@ -37,11 +37,13 @@ def run(args: argparse.Namespace) -> int:
         print("error: give an input .gguf and --type TYPE (see --list-types)", file=sys.stderr)
         return 2
 
+    from engine.cli.paths import check_gguf_input
     from engine.cli.progress import exit_code, run_cli_job
     from engine.quant.estimate import format_size
     from engine.quant.requantize import QuantizeResult, QuantizeSpec, quantize_gguf
     from engine.quant.types import parse_file_type
 
+    check_gguf_input(args.input)
     file_type = parse_file_type(args.type)
     output = args.output or default_output(args.input, file_type.name)
     spec = QuantizeSpec(

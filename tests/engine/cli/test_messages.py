@@ -49,6 +49,9 @@ def test_chat_gguf_given_a_folder(tmp_path, capsys):
         ("package", "{missing}", "--name", "mine"),
         ("chat", "--gguf", "{missing}"),
         ("convert", "{missing}"),
+        ("modelfile", "{missing}"),
+        ("template", "check", "{missing}"),
+        ("quantize", "{missing}", "--type", "Q4_K_M"),
     ],
 )
 def test_a_missing_path_gets_a_hint(tmp_path, capsys, argv):
@@ -75,3 +78,16 @@ def test_ollama_list_without_ollama(capsys, monkeypatch):
     rc, err = _run(capsys, "ollama", "list")
     assert rc == 1
     assert "Modelfile" not in err and "GGUF" not in err
+
+
+def test_modelfile_of_a_missing_path_does_not_blame_the_template(tmp_path, capsys):
+    rc, err = _run(capsys, "modelfile", str(tmp_path / "nope"))
+    assert rc == 1 and "chat template" not in err and "no such file or folder" in err
+
+
+def test_quantize_a_folder_points_to_convert(tmp_path, capsys):
+    folder = tmp_path / "model 模型"
+    folder.mkdir()
+    rc, err = _run(capsys, "quantize", str(folder), "--type", "Q4_K_M")
+    assert rc == 1 and "file not found" not in err
+    assert "this is a folder" in err and "tuneforge convert" in err
