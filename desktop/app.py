@@ -7,6 +7,7 @@ the first time a page needs them; torch is never imported by the GUI.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
@@ -34,7 +35,18 @@ def main(argv: list[str] | None = None) -> int:
 
         return child_main()
     exit_after_show = "--exit-after-show" in argv  # for bench/bench_gui_start.py
-    argv = [a for a in argv if a != "--exit-after-show"]
+    verbose = "--verbose" in argv
+    argv = [a for a in argv if a not in ("--exit-after-show", "--verbose")]
+
+    from engine.logfile import setup_logging
+
+    setup_logging("app", verbose=verbose)
+
+    from desktop.xlibs import check_xcb_libraries
+
+    missing = check_xcb_libraries()  # Qt aborts without them, naming only one library
+    if missing:
+        logging.getLogger("desktop.app").error("missing X libraries: %s", " ".join(missing))
 
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtWidgets import QApplication

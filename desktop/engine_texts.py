@@ -18,7 +18,7 @@ MARKED = (
     ),
     QT_TRANSLATE_NOOP(
         "EngineText",
-        "Best size/quality balance for most users: about 30 % of the original size with little quality loss.",
+        "Best size/quality balance for most users and for models above about 4B parameters: about 30 % of the original size with little quality loss.",
     ),
     QT_TRANSLATE_NOOP(
         "EngineText", "5-bit K-quant, medium: attention-V and some feed-forward layers get 6 bits."
@@ -30,11 +30,12 @@ MARKED = (
     QT_TRANSLATE_NOOP("EngineText", "6-bit K-quant for every weight matrix."),
     QT_TRANSLATE_NOOP(
         "EngineText",
-        "Nearly indistinguishable from the original; a good choice for small models (under 3B).",
+        "Nearly indistinguishable from the original; recommended for models of about 2–4B parameters.",
     ),
     QT_TRANSLATE_NOOP("EngineText", "8-bit, one scale per 32 weights."),
     QT_TRANSLATE_NOOP(
-        "EngineText", "Practically lossless at about half the size of F16; fastest to create."
+        "EngineText",
+        "Practically lossless at about half the size of F16; recommended for small models up to about 2B parameters.",
     ),
     QT_TRANSLATE_NOOP("EngineText", "5-bit K-quant, small: every weight matrix 5 bits."),
     QT_TRANSLATE_NOOP("EngineText", "A little smaller than Q5_K_M with slightly lower quality."),

@@ -8,13 +8,10 @@ from datetime import datetime, timezone
 
 
 def format_bytes(n_bytes: float) -> str:
-    """1.1 GB / 640 MB / 12 KB (decimal units, as Windows Explorer and Finder show them)."""
-    n = float(n_bytes)
-    for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
-        if n >= scale:
-            value = n / scale
-            return f"{value:.1f} {unit}" if value < 100 else f"{value:.0f} {unit}"
-    return f"{int(n)} B"
+    """1.1 GB / 640 MB / 12 KB: the engine's one size format (``engine.sizes``)."""
+    from engine.sizes import format_size
+
+    return format_size(n_bytes)
 
 
 def format_params(n: int) -> str:

@@ -11,6 +11,7 @@ job posts with ``ctx.post(item)`` arrive batched as a list, and exactly one of
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -20,9 +21,12 @@ from PySide6.QtCore import QObject, Qt, Signal
 
 from engine.errors import JobCancelled, TuneforgeError
 from engine.jobs import Cancelled, Failed, Finished, JobContext, Log, Progress, run_job
+from engine.logfile import log_job_event
 
 Job = Callable[[Any, JobContext], Any]
 _running: set[GuiJob] = set()  # keeps jobs alive (and findable at exit) while they run
+
+_log = logging.getLogger("desktop.jobs")
 
 
 class Posted:
@@ -118,6 +122,7 @@ class GuiJob(QObject):
         return self._result
 
     def _sink(self, event: Any) -> None:
+        log_job_event(_log, event)
         with self._lock:
             self._queue.append(event)
             if self._wake_pending:

@@ -309,6 +309,7 @@ def _say(text: str) -> None:
 
 def environment() -> dict[str, Any]:
     from engine import __version__
+    from engine.logfile import log_path
     from engine.selftest_model import runtime_versions
 
     return {
@@ -319,6 +320,7 @@ def environment() -> dict[str, Any]:
         "platform": platform.platform(),
         "machine": platform.machine(),
         "versions": runtime_versions(),
+        "log_file": str(log_path("app")),
     }
 
 

@@ -1,7 +1,7 @@
 """User settings: declared once (with defaults) in :class:`Settings`, stored as JSON.
 
 The file lives in ``platformdirs.user_config_dir("Tuneforge")`` (``TUNEFORGE_CONFIG_DIR``
-overrides it: tests, portable installs). Unknown keys are ignored and a value of the
+overrides it; else ``$TUNEFORGE_HOME/config``: tests, portable installs). Unknown keys are ignored and a value of the
 wrong type falls back to its default, so an old or hand-edited file never stops the
 app from starting. Writes are atomic (``settings.json.partial`` → rename).
 """
@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
+
+from engine.logfile import tuneforge_home
 
 SETTINGS_FILE = "settings.json"
 LANGUAGES = ("system", "en", "zh_CN")
@@ -45,12 +47,18 @@ def config_dir() -> Path:
     override = os.environ.get("TUNEFORGE_CONFIG_DIR")
     if override:
         return Path(override)
+    home = tuneforge_home()
+    if home is not None:
+        return home / "config"
     import platformdirs
 
     return Path(platformdirs.user_config_dir("Tuneforge", appauthor=False))
 
 
 def default_output_dir() -> Path:
+    home = tuneforge_home()
+    if home is not None:
+        return home / "models"
     import platformdirs
 
     return Path(platformdirs.user_documents_dir()) / "Tuneforge"

@@ -194,6 +194,35 @@ def compile_installer(
     return seconds
 
 
+# -- llama.cpp: the build dev.py made, with its flags ------------------------------------
+def dev_script() -> Any:
+    """``dev.py`` as a module: the one place that defines llama.cpp's build flags."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("tuneforge_dev", ROOT / "dev.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def check_llama_build(*, allow_other: bool) -> str:
+    """The bundle ships the llama-cpp-python of .venv: it must be the one ``dev.py setup``
+    compiled with ``dev.llama_cmake_args()`` (portable AVX2/FMA/F16C, no AVX-512/AMX).
+    Returns those flags for the report."""
+    dev = dev_script()
+    flags: str = dev.llama_cmake_args()
+    key, _extras = dev.read_stamp()
+    if key != dev.install_key() and not allow_other:
+        raise SystemExit(
+            "the .venv was not set up by `python dev.py setup` with the current llama.cpp "
+            f"flags ({flags}); run it first, so the bundle ships the portable build "
+            "(or pass --any-llama-build to ship whatever llama-cpp-python is installed)"
+        )
+    log(f"llama.cpp build {dev.llama_build_key()}: {flags}")
+    return flags
+
+
 # -- main -------------------------------------------------------------------------------
 def use_project_venv() -> None:
     """Re-run under the project's .venv (where dev.py installs everything) when there is one."""
@@ -208,6 +237,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--skip-selftest", action="store_true")
     parser.add_argument("--skip-installer", action="store_true")
+    parser.add_argument(
+        "--any-llama-build",
+        action="store_true",
+        help="do not insist on the llama-cpp-python that dev.py built with its portable flags",
+    )
     parser.add_argument("--build-dir", type=Path, default=ROOT / "build")
     parser.add_argument(
         "--compressor",
@@ -229,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
         "targets_mb": {"bundle": BUNDLE_TARGET_MB, "installer": INSTALLER_TARGET_MB},
     }
     log(f"Tuneforge {version} on {platform.system()} ({platform.machine()})")
+    report["llama_cmake_args"] = check_llama_build(allow_other=args.any_llama_build)
 
     env = dict(os.environ)
     gorender = build_gorender(build / "gorender")

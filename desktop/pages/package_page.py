@@ -131,6 +131,23 @@ class PackagePage(Page):
             "smoke": self.tr("Smoke chat"),
         }
 
+    def step_verdicts(
+        self, outcome: backend.PackageOutcome
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """Which steps did not run (and why), which checks failed: never shown as done."""
+        skipped: dict[str, str] = {}
+        failed: dict[str, str] = {}
+        if not outcome.registered:
+            asked = self.request is None or self.request.register
+            why = self.tr("Ollama was not reachable") if asked else self.tr("files only")
+            skipped.update(upload=why, create=why)
+        if outcome.smoke_ok is None:
+            asked = self.request is None or self.request.smoke_chat
+            skipped["smoke"] = self.tr("could not run") if asked else self.tr("not asked for")
+        elif outcome.smoke_ok is False:
+            failed["smoke"] = self.tr("the reply had problems")
+        return skipped, failed
+
     # -- modes -------------------------------------------------------------------------
     def _set_mode(self, mode: str) -> None:
         self.mode = mode
@@ -381,7 +398,8 @@ class PackagePage(Page):
     def _finished(self, outcome: backend.PackageOutcome) -> None:
         self.job = None
         self.outcome = outcome
-        self.stages.finish()
+        skipped, failed = self.step_verdicts(outcome)
+        self.stages.finish(skipped=skipped, failed=failed)
         self.progress.title.setText(self.tr("Steps"))
         self.progress.set_log("")
         self._set_mode(DONE)

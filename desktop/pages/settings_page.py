@@ -19,6 +19,7 @@ from desktop import backend, jobs
 from desktop.i18n import LANGUAGE_NAMES
 from desktop.settings import LANGUAGES, THEMES, SettingsStore, default_output_dir
 from desktop.widgets.common import Card, Page, ThemedIcons, button, header, label, set_prop
+from engine.logfile import log_path
 
 
 class SettingsPage(Page):
@@ -115,6 +116,10 @@ class SettingsPage(Page):
 
         self.saved_note = label(role="faint", wrap=True)
         self.column.addWidget(self.saved_note)
+        self.log_note = label(role="faint", wrap=True)
+        self.log_note.setObjectName("LogNote")
+        self.log_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.column.addWidget(self.log_note)
         self.column.addStretch(1)
         ThemedIcons(self)
         settings.changed.connect(self._sync)
@@ -185,6 +190,8 @@ class SettingsPage(Page):
         ):
             self.theme_combo.setItemText(index, text)
         self.saved_note.setText(self.tr("Settings file: {path}").format(path=self.settings.path))
+        log_file = log_path("app")
+        self.log_note.setText(self.tr("Log file: {path}").format(path=log_file))
 
     def _sync(self, key: str) -> None:
         """Show a value changed elsewhere (e.g. the output folder on the Package page)."""

@@ -10,12 +10,14 @@ from desktop.format import RateMeter, format_amount, format_duration, format_rat
 from desktop.widgets.common import Card, label, set_prop
 
 PENDING, ACTIVE, DONE, FAILED, STOPPED = "pending", "active", "done", "failed", "stopped"
+SKIPPED = "skipped"
 _ICONS = {
     PENDING: ("circle", "faint"),
     ACTIVE: ("dot", "accent"),
     DONE: ("check-circle", "success"),
     FAILED: ("x-circle", "danger"),
     STOPPED: ("stop", "faint"),
+    SKIPPED: ("circle", "faint"),
 }
 
 
@@ -29,6 +31,7 @@ class _Stage:
         self.total = 0.0
         self.unit = ""
         self.seconds: float | None = None  # how long it took, once done
+        self.reason = ""  # why it was skipped or failed, in words
         self.icon = QLabel()
         self.icon.setFixedSize(20, 20)
         self.name = label(title, "value")
@@ -107,14 +110,28 @@ class StageProgress(Card):
             stage.bar.setRange(0, 0)  # busy indicator: size unknown
         self._render(stage)
 
-    def finish(self) -> None:
-        """The job succeeded: every stage that started or was skipped over is done."""
+    def finish(
+        self,
+        *,
+        skipped: dict[str, str] | None = None,
+        failed: dict[str, str] | None = None,
+    ) -> None:
+        """The job succeeded. ``skipped`` stages (key → why) did not run and say so;
+        ``failed`` ones (a check that found a problem) are never green; every other stage
+        that started or was passed over is done."""
+        skipped, failed = skipped or {}, failed or {}
         for stage in self._stages:
-            if stage.state != FAILED:
+            if stage.key in failed:
+                stage.reason = failed[stage.key]
+                self._set_state(stage, FAILED)
+            elif stage.key in skipped:
+                stage.reason = skipped[stage.key]
+                self._set_state(stage, SKIPPED)
+            elif stage.state != FAILED:
                 self._set_state(stage, DONE)
-                stage.bar.setRange(0, 1000)
-                stage.bar.setValue(1000)
-                self._render(stage)
+            stage.bar.setRange(0, 1000)
+            stage.bar.setValue(1000 if stage.state == DONE else 0)
+            self._render(stage)
 
     def fail(self) -> None:
         active = [s for s in self._stages if s.state == ACTIVE] or self._stages[:1]
@@ -177,7 +194,15 @@ class StageProgress(Card):
             return self.tr("waiting")
         if stage.state == STOPPED:
             return self.tr("stopped")
+        if stage.state == SKIPPED:
+            return (
+                self.tr("skipped ({why})").format(why=stage.reason)
+                if stage.reason
+                else (self.tr("skipped"))
+            )
         if stage.state == FAILED:
+            if stage.reason:
+                return self.tr("failed ({why})").format(why=stage.reason)
             return self.tr("failed")
         if stage.state == DONE:
             seconds = stage.seconds or 0.0

@@ -56,6 +56,10 @@ def run(args: argparse.Namespace) -> int:
             "give a model name or --gguf FILE (not both)",
             hint="`tuneforge chat my-model` or `tuneforge chat --gguf model.gguf`",
         )
+    if args.gguf is not None:
+        from engine.cli.paths import check_gguf_file
+
+        check_gguf_file(args.gguf)
     template = None
     if args.template is not None:
         if args.gguf is None:

@@ -56,6 +56,9 @@ def run(args: argparse.Namespace) -> int:
     from engine.modelfile import build_modelfile
 
     path: Path = args.path
+    from engine.cli.paths import check_model_path
+
+    check_model_path(path)
     is_gguf = path.is_file() and path.suffix.lower() == ".gguf"
     modelfile = build_modelfile(
         from_path=args.from_path or str(path.resolve()),

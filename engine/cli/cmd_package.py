@@ -112,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
     if result.registered:
         print(f"Ollama        registered as {result.name}  →  ollama run {result.name}")
     else:
-        print(f"Ollama        not registered: {result.register_note}")
+        print(f"Ollama        not added. {_sentence(result.register_note or '')}")
     if result.smoke is not None:
         verdict = "ok" if result.smoke.ok else "PROBLEM: " + "; ".join(result.smoke.problems)
         print(f"smoke chat    {verdict}")
@@ -120,3 +120,8 @@ def run(args: argparse.Namespace) -> int:
     times = ", ".join(f"{k} {v:.1f}s" for k, v in result.stage_seconds.items())
     print(f"time          {times}")
     return 0
+
+
+def _sentence(text: str) -> str:
+    """The note as a sentence: "only the files …" → "Only the files …"."""
+    return text[:1].upper() + text[1:]

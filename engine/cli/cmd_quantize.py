@@ -29,22 +29,21 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.quant.types import FILE_TYPES, RECOMMENDED_FILE_TYPE
 
     if args.list_types:
-        for file_type in FILE_TYPES.values():
-            mark = "*" if file_type.name == RECOMMENDED_FILE_TYPE else " "
-            print(f"{mark} {file_type.name:<7} {file_type.recommendation}")
+        print_types()
         return 0
     if args.input is None or args.type is None:
         print("error: give an input .gguf and --type TYPE (see --list-types)", file=sys.stderr)
         return 2
 
+    from engine.cli.paths import check_gguf_input
     from engine.cli.progress import exit_code, run_cli_job
     from engine.quant.estimate import format_size
     from engine.quant.requantize import QuantizeResult, QuantizeSpec, quantize_gguf
     from engine.quant.types import parse_file_type
 
+    check_gguf_input(args.input)
     file_type = parse_file_type(args.type)
     output = args.output or default_output(args.input, file_type.name)
     spec = QuantizeSpec(
@@ -71,3 +70,22 @@ def default_output(source: Path, type_name: str) -> Path:
             stem = stem[: -len(suffix)]
             break
     return source.with_name(f"{stem}-{type_name}.gguf")
+
+
+def print_types() -> None:
+    """The table of ``engine/quant/filetypes.json``: size per billion parameters and advice."""
+    from engine.quant.types import FILE_TYPES, RECOMMENDED_FILE_TYPE, size_advice
+    from engine.sizes import format_size
+
+    print("  type     size per 1B parameters  advice")
+    for file_type in FILE_TYPES.values():
+        mark = "*" if file_type.name == RECOMMENDED_FILE_TYPE else " "
+        per_billion = format_size(file_type.bits_per_weight / 8 * 1e9)
+        print(f"{mark} {file_type.name:<7}  ≈ {per_billion:<21} {file_type.recommendation}")
+    print()
+    print("* recommended for most models. By model size (parameters):")
+    for row in size_advice():
+        print(f"  {row.models:<15} {row.type:<7} {row.reason}")
+    print(
+        "Sizes per 1B parameters are typical averages; the app and `convert` show a model's exact size."
+    )

@@ -40,8 +40,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _derive(path: Path) -> Any:
+    from engine.cli.paths import check_model_path
     from engine.template import derive_from_source, template_source
 
+    check_model_path(path)
     return derive_from_source(template_source(path))
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from engine.sizes import format_size
+
 
 def human_bytes(n: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(n) < 1024 or unit == "TiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.2f} {unit}"
-        n /= 1024
-    return f"{n:.2f} TiB"
+    """The same size format as the app (``engine.sizes.format_size``)."""
+    return format_size(n)
 
 
 def human_count(n: float) -> str:

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 
 from engine import __version__
 from engine.errors import TuneforgeError
+from engine.logfile import setup_logging
+
+log = logging.getLogger("engine.cli")
 
 # name shown in help → module under engine.cli
 COMMANDS: tuple[str, ...] = (
@@ -36,11 +40,27 @@ def build_parser() -> argparse.ArgumentParser:
         description="Turn a Hugging Face model, a LoRA adapter or a GGUF into your own Ollama model.",
     )
     parser.add_argument("--version", action="version", version=f"tuneforge {__version__}")
+    parser.add_argument("--verbose", dest="log_verbose", action="store_true", help=VERBOSE_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         module = importlib.import_module(f"engine.cli.cmd_{name}")
         module.register(sub)
+    _add_verbose(parser)
     return parser
+
+
+VERBOSE_HELP = "also print the log (written to the log file in any case) on stderr"
+
+
+def _add_verbose(parser: argparse.ArgumentParser) -> None:
+    """``--verbose`` after any command too (commands that have their own keep its meaning
+    and also mirror the log)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in set(action.choices.values()):
+                if "--verbose" not in child._option_string_actions:
+                    child.add_argument("--verbose", action="store_true", help=VERBOSE_HELP)
+                _add_verbose(child)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,14 +75,24 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    verbose = bool(args.log_verbose or getattr(args, "verbose", False))
+    setup_logging("cli", verbose=verbose)
+    log.info("tuneforge %s %s", __version__, args.command)
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
     except TuneforgeError as exc:
+        log.error("%s", exc)
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        log.info("cancelled (Ctrl-C)")
         print("cancelled", file=sys.stderr)
         return 130
+    except Exception:
+        log.exception("unexpected error")
+        raise
+    log.info("exit %d", code)
+    return code
 
 
 def _utf8_stdio() -> None:

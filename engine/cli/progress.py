@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 import sys
 import threading
 import time
 from typing import Any, TextIO
 
+from engine.errors import TuneforgeError
 from engine.jobs import JobContext, JobOutcome, run_job
 from engine.jobs.events import Cancelled, Event, Failed, Log, Progress
 from engine.jobs.runners import Job
+from engine.logfile import log_job_event
+from engine.sizes import format_size
+
+log = logging.getLogger(__name__)
 
 
 class ProgressPrinter:
@@ -27,6 +33,7 @@ class ProgressPrinter:
         self._lock = threading.Lock()
 
     def __call__(self, event: Event) -> None:
+        log_job_event(log, event)
         with self._lock:
             if isinstance(event, Progress):
                 self._progress(event)
@@ -85,7 +92,7 @@ class ProgressPrinter:
 
 def _fmt_amount(event: Progress) -> str:
     if event.unit == "B":
-        return f"{event.done / 2**20:,.0f}/{event.total / 2**20:,.0f} MiB"
+        return f"{format_size(event.done)}/{format_size(event.total)}"
     if event.total:
         unit = f" {event.unit}" if event.unit else ""
         return f"{event.done:g}/{event.total:g}{unit}"
@@ -98,22 +105,38 @@ def _fmt_secs(seconds: float) -> str:
 
 
 def run_cli_job(job: Job, spec: Any, *, quiet: bool = False) -> JobOutcome:
-    """Run ``job`` in a worker thread so Ctrl-C can cancel it cleanly."""
+    """Run ``job`` in a worker thread so Ctrl-C can cancel it cleanly.
+
+    Ctrl-C sets the job's cancel flag; the job stops at its next check, removes its
+    ``*.partial`` files and the outcome is "cancelled" (exit 130). A second Ctrl-C while
+    it stops only repeats the message. The wait uses an Event, not ``Thread.join``: an
+    interrupted join marks a still-running thread as finished (Python < 3.13), which is
+    how an early Ctrl-C used to end in ``KeyError: 'o'`` with the partial file left behind.
+    """
     printer = ProgressPrinter(quiet=quiet)
     ctx = JobContext(printer)
     box: dict[str, JobOutcome] = {}
-    worker = threading.Thread(
-        target=lambda: box.setdefault("o", run_job(job, spec, on_event=printer, ctx=ctx)),
-        daemon=True,
-    )
+    done = threading.Event()
+
+    def work() -> None:
+        try:
+            box["o"] = run_job(job, spec, on_event=printer, ctx=ctx)
+        except BaseException as exc:
+            box["o"] = JobOutcome("failed", error=TuneforgeError(f"{type(exc).__name__}: {exc}"))
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=work, daemon=True)
     worker.start()
-    try:
-        while worker.is_alive():
-            worker.join(0.2)
-    except KeyboardInterrupt:
-        ctx.cancel()
-        printer(Log(text="stopping…", level="warning"))
-        worker.join()
+    while True:
+        try:
+            if done.wait(0.2):
+                break
+        except KeyboardInterrupt:
+            first = not ctx.cancelled
+            ctx.cancel()
+            log.info("Ctrl-C: cancelling the job")
+            printer(Log(text="stopping…" if first else "still stopping…", level="warning"))
     printer.close()
     return box["o"]
 

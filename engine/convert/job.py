@@ -151,6 +151,19 @@ def convert_job(
 
 # -- steps ---------------------------------------------------------------------------
 def _check_paths(model_dir: Path, output: Path) -> None:
+    if model_dir.is_file():
+        if model_dir.suffix.lower() == ".gguf":
+            raise InputError(
+                "this is a GGUF file, already converted; convert takes a model folder",
+                path=model_dir,
+                hint=f'To change its type: `tuneforge quantize "{model_dir}" --type Q4_K_M`; '
+                f'to put it into Ollama: `tuneforge package "{model_dir}" --name NAME`.',
+            )
+        raise InputError(
+            "this is a file; convert takes a model folder",
+            path=model_dir,
+            hint="Choose the folder that holds config.json and the *.safetensors files.",
+        )
     if not model_dir.is_dir():
         raise InputError(
             "the model folder does not exist",

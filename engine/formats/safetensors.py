@@ -67,7 +67,8 @@ def lfs_pointer_error(path: Path) -> InputError:
         "this is a Git LFS pointer file, not the weights",
         path=path,
         hint="The download is incomplete: run `git lfs pull` in the model folder, "
-        "or download the model with huggingface-cli / the Tuneforge download dialog.",
+        "or download the model again with `huggingface-cli download MODEL_ID --local-dir "
+        "FOLDER` (or `hf download`), which fetches the real files.",
     )
 
 

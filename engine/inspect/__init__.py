@@ -26,7 +26,12 @@ def source_kind(path: Path) -> str:
     """``hf_model`` | ``lora_adapter`` | ``gguf`` — or an InputError saying what to drop."""
     path = Path(path)
     if not path.exists():
-        raise InputError("no such file or folder", path=path)
+        raise InputError(
+            "no such file or folder",
+            path=path,
+            hint="Check the path: a model folder (with config.json), a LoRA adapter folder "
+            "or a .gguf file. Put quotes around a path with spaces.",
+        )
     if path.is_file():
         if looks_like_lfs_pointer(path):
             raise lfs_pointer_error(path)

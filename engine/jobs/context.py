@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -10,6 +11,17 @@ from engine.errors import JobCancelled
 from engine.jobs.events import Event, Log, Progress
 
 EventSink = Callable[[Event], None]
+
+# Tests only: seconds to sleep on every progress report, so a subprocess test can press
+# Ctrl-C in the middle of a job that would otherwise finish before the signal arrives.
+TEST_SLOWDOWN_ENV = "TUNEFORGE_TEST_PROGRESS_DELAY"
+
+
+def _test_slowdown() -> float:
+    try:
+        return max(0.0, float(os.environ.get(TEST_SLOWDOWN_ENV, "") or 0.0))
+    except ValueError:
+        return 0.0
 
 
 class JobContext:
@@ -32,9 +44,12 @@ class JobContext:
         self._min_interval = min_interval
         self._last_sent: dict[str, float] = {}
         self._lock = threading.Lock()
+        self._slowdown = _test_slowdown()
 
     # -- what jobs call -------------------------------------------------------------
     def progress(self, stage: str, done: float, total: float, *, unit: str = "") -> None:
+        if self._slowdown:
+            time.sleep(self._slowdown)
         now = time.monotonic()
         with self._lock:
             last = self._last_sent.get(stage)

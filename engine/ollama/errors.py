@@ -8,10 +8,13 @@ calls :func:`error_from_response` (an HTTP status + the ``{"error": …}`` text,
 from __future__ import annotations
 
 import json
+import logging
 import platform
 from typing import Any
 
 from engine.errors import InputError, ResourceError, TuneforgeError
+
+log = logging.getLogger(__name__)
 
 DOWNLOAD_URL = "https://ollama.com/download"
 
@@ -78,8 +81,7 @@ def start_hint() -> str:
 def not_installed(host: str) -> OllamaNotInstalled:
     return OllamaNotInstalled(
         f"Ollama is not installed (nothing answers at {host})",
-        hint=f"Download and install Ollama from {DOWNLOAD_URL}, start it, and try again. "
-        "Your GGUF file and Modelfile are kept, so you can register them later.",
+        hint=f"Download and install Ollama from {DOWNLOAD_URL}, start it, and try again.",
         host=host,
     )
 
@@ -109,6 +111,8 @@ def too_old(version: str, needed: str, *, why: str) -> OllamaTooOld:
 def error_from_connection(host: str, exc: BaseException, *, installed: bool) -> OllamaError:
     """A request that never got an HTTP answer."""
     import requests
+
+    log.warning("Ollama at %s: no HTTP answer: %s", host, exc)
 
     if isinstance(exc, requests.exceptions.Timeout):
         return OllamaNotRunning(
@@ -145,6 +149,7 @@ def error_from_response(
     "registering the model", "chatting" … It starts the message.
     """
     text = error_text(body)
+    log.warning("Ollama HTTP %s while %s: %s", status, action, text[:2000])
     lower = text.lower()
     details: dict[str, Any] = {"status": status, "server_message": text}
     if model is not None:

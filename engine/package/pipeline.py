@@ -260,7 +260,7 @@ def _register(
 ) -> tuple[bool, str | None, str]:
     by_hand = f'ollama create {name} -f "{gguf_path.parent / "Modelfile"}"'
     if not spec.register:
-        return False, f"not registered (--no-register); to register: {by_hand}", name
+        return False, f"only the files were made, as asked; to add it to Ollama: {by_hand}", name
     from engine.ollama import OllamaClient, RegisterSpec, register_job
 
     status = OllamaClient(spec.host).status()

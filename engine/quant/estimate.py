@@ -15,7 +15,8 @@ from pathlib import Path
 from engine.quant.errors import NotEnoughDiskError
 from engine.quant.ggml import tensor_bytes
 from engine.quant.plan import PlannedTensor, plan_tensor_types
-from engine.quant.types import FILE_TYPES, RECOMMENDED_FILE_TYPE, FileType
+from engine.quant.types import FILE_TYPES, RECOMMENDED_FILE_TYPE, FileType, size_advice
+from engine.sizes import format_size
 
 GGUF_ALIGNMENT = 32
 FIXED_HEADER_BYTES = 64 * 1024  # architecture keys, chat template, small arrays
@@ -120,13 +121,12 @@ def recommend(
     With ``memory_bytes`` (RAM or VRAM that will run the model) and ``sizes``
     (file type name → expected bytes) the choice steps down until it fits.
     """
-    if n_params <= 2_000_000_000:
-        name, reason = "Q8_0", "small model: keep almost all quality, the file stays small"
-    elif n_params <= 4_500_000_000:
-        name, reason = "Q6_K", "small model: near-original quality at a modest size"
-    else:
-        name = RECOMMENDED_FILE_TYPE
-        reason = "best size/quality balance for most users"
+    row = next(
+        (r for r in size_advice() if r.up_to_params is None or n_params <= r.up_to_params),
+        None,
+    )
+    name = row.type if row else RECOMMENDED_FILE_TYPE
+    reason = row.reason if row else "best size/quality balance for most users"
     if memory_bytes is not None and sizes:
         budget = memory_bytes - RUNTIME_OVERHEAD_BYTES
         start = _SMALLER_STEPS.index(name) if name in _SMALLER_STEPS else 0
@@ -248,12 +248,3 @@ def check_free_disk(output_path: Path, needed_bytes: int, *, what: str = "the GG
             needed_bytes=needed_bytes,
             free_bytes=free,
         )
-
-
-def format_size(n_bytes: int) -> str:
-    """1.1 GB / 640 MB / 12 KB (decimal units, as file managers show them)."""
-    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
-        if n_bytes >= scale:
-            value = n_bytes / scale
-            return f"{value:.1f} {unit}" if value < 100 else f"{value:.0f} {unit}"
-    return f"{n_bytes} B"

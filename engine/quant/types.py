@@ -60,6 +60,31 @@ def _load() -> tuple[dict[str, FileType], str]:
     return table, str(data["recommended"])
 
 
+@dataclass(frozen=True, kw_only=True)
+class SizeAdvice:
+    """One row of ``by_model_size``: models up to ``up_to_params`` (None: any) get ``type``."""
+
+    up_to_params: int | None
+    models: str  # the same limit in words: "up to about 2B"
+    type: str
+    reason: str
+
+
+@lru_cache(maxsize=1)
+def size_advice() -> tuple[SizeAdvice, ...]:
+    text = resources.files("engine.quant").joinpath("filetypes.json").read_text(encoding="utf-8")
+    rows = json.loads(text)["by_model_size"]
+    return tuple(
+        SizeAdvice(
+            up_to_params=None if row["up_to_params"] is None else int(row["up_to_params"]),
+            models=str(row["models"]),
+            type=str(row["type"]),
+            reason=str(row["reason"]),
+        )
+        for row in rows
+    )
+
+
 @lru_cache(maxsize=1)
 def _table() -> tuple[MappingProxyType[str, FileType], str]:
     table, recommended = _load()

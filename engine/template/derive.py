@@ -246,6 +246,8 @@ def derive_ollama_template(
             renderer = get_renderer()
         except GoRendererUnavailable as exc:
             reason = f"Go renderer unavailable ({exc.message})"
+            if exc.hint:
+                reason = f"{reason}. To check: {exc.hint}"
             warnings.append(f"parity not checked: {reason}")
             unverified = ParityReport(status="not_run", cases=(), reason=reason)
             verify = False

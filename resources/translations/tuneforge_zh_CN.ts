@@ -200,11 +200,6 @@
         <translation>4 位 K 量化（中）：注意力 V 和部分前馈层使用 6 位。</translation>
     </message>
     <message>
-        <location filename="../../desktop/engine_texts.py" line="19"/>
-        <source>Best size/quality balance for most users: about 30 % of the original size with little quality loss.</source>
-        <translation>对大多数用户来说大小与质量最平衡：约为原始大小的 30%，质量损失很小。</translation>
-    </message>
-    <message>
         <location filename="../../desktop/engine_texts.py" line="23"/>
         <source>5-bit K-quant, medium: attention-V and some feed-forward layers get 6 bits.</source>
         <translation>5 位 K 量化（中）：注意力 V 和部分前馈层使用 6 位。</translation>
@@ -220,102 +215,107 @@
         <translation>所有权重矩阵都使用 6 位 K 量化。</translation>
     </message>
     <message>
-        <location filename="../../desktop/engine_texts.py" line="31"/>
-        <source>Nearly indistinguishable from the original; a good choice for small models (under 3B).</source>
-        <translation>与原模型几乎无差别；适合小模型（3B 以下）。</translation>
-    </message>
-    <message>
         <location filename="../../desktop/engine_texts.py" line="35"/>
         <source>8-bit, one scale per 32 weights.</source>
         <translation>8 位，每 32 个权重一个缩放系数。</translation>
     </message>
     <message>
-        <location filename="../../desktop/engine_texts.py" line="36"/>
-        <source>Practically lossless at about half the size of F16; fastest to create.</source>
-        <translation>几乎无损，大小约为 F16 的一半；生成最快。</translation>
+        <location filename="../../desktop/engine_texts.py" line="19"/>
+        <source>Best size/quality balance for most users and for models above about 4B parameters: about 30 % of the original size with little quality loss.</source>
+        <translation>适合大多数用户及约 4B 参数以上的模型，体积与质量的最佳平衡：约为原始大小的 30%，质量损失很小。</translation>
     </message>
     <message>
-        <location filename="../../desktop/engine_texts.py" line="39"/>
+        <location filename="../../desktop/engine_texts.py" line="31"/>
+        <source>Nearly indistinguishable from the original; recommended for models of about 2–4B parameters.</source>
+        <translation>与原始模型几乎无差别；推荐用于约 2–4B 参数的模型。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/engine_texts.py" line="36"/>
+        <source>Practically lossless at about half the size of F16; recommended for small models up to about 2B parameters.</source>
+        <translation>几乎无损，体积约为 F16 的一半；推荐用于约 2B 参数以内的小模型。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/engine_texts.py" line="40"/>
         <source>5-bit K-quant, small: every weight matrix 5 bits.</source>
         <translation>5 位 K 量化（小）：所有权重矩阵都是 5 位。</translation>
     </message>
     <message>
-        <location filename="../../desktop/engine_texts.py" line="40"/>
+        <location filename="../../desktop/engine_texts.py" line="41"/>
         <source>A little smaller than Q5_K_M with slightly lower quality.</source>
         <translation>比 Q5_K_M 略小，质量略低。</translation>
     </message>
     <message>
-        <location filename="../../desktop/engine_texts.py" line="41"/>
+        <location filename="../../desktop/engine_texts.py" line="42"/>
         <source>4-bit K-quant, small: only the first layers get 5 bits.</source>
         <translation>4 位 K 量化（小）：只有前几层使用 5 位。</translation>
     </message>
     <message>
-        <location filename="../../desktop/engine_texts.py" line="42"/>
+        <location filename="../../desktop/engine_texts.py" line="43"/>
         <source>A little smaller than Q4_K_M when every hundred megabytes count.</source>
         <translation>比 Q4_K_M 略小，适合每一百 MB 都要计较的时候。</translation>
     </message>
     <message>
-        <location filename="../../desktop/engine_texts.py" line="45"/>
+        <location filename="../../desktop/engine_texts.py" line="46"/>
         <source>3-bit K-quant, medium.</source>
         <translation>3 位 K 量化（中）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/engine_texts.py" line="46"/>
+        <location filename="../../desktop/engine_texts.py" line="47"/>
         <source>Noticeably lower quality; only when the model would not fit in memory otherwise.</source>
         <translation>质量明显下降；只在模型否则放不进内存时使用。</translation>
     </message>
     <message>
-        <location filename="../../desktop/engine_texts.py" line="50"/>
+        <location filename="../../desktop/engine_texts.py" line="51"/>
         <source>2-bit K-quant mix (attention and feed-forward down projections get 3-4 bits).</source>
         <translation>2 位 K 量化混合（注意力和前馈下投影使用 3–4 位）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/engine_texts.py" line="54"/>
+        <location filename="../../desktop/engine_texts.py" line="55"/>
         <source>Smallest file, clearly degraded answers; a last resort for large models on small machines.</source>
         <translation>文件最小，回答质量明显变差；大模型在小机器上的最后选择。</translation>
     </message>
     <message>
-        <location filename="../../desktop/engine_texts.py" line="58"/>
+        <location filename="../../desktop/engine_texts.py" line="59"/>
         <source>Unquantized 16-bit floating point.</source>
         <translation>未量化的 16 位浮点。</translation>
     </message>
     <message>
-        <location filename="../../desktop/engine_texts.py" line="59"/>
+        <location filename="../../desktop/engine_texts.py" line="60"/>
         <source>Full quality, large and slow on CPUs; useful as a master copy to quantize later.</source>
         <translation>完整质量，体积大且在 CPU 上较慢；适合作为以后量化的母版。</translation>
     </message>
     <message>
-        <location filename="../../desktop/engine_texts.py" line="63"/>
+        <location filename="../../desktop/engine_texts.py" line="64"/>
         <source>Unquantized bfloat16, exactly the weights most models are trained in.</source>
         <translation>未量化的 bfloat16，正是大多数模型训练时的权重格式。</translation>
     </message>
     <message>
-        <location filename="../../desktop/engine_texts.py" line="66"/>
+        <location filename="../../desktop/engine_texts.py" line="67"/>
         <source>Lossless copy of a bf16 model; the best master copy to quantize later.</source>
         <translation>bf16 模型的无损副本；以后量化的最佳母版。</translation>
     </message>
     <message>
-        <location filename="../../desktop/engine_texts.py" line="69"/>
+        <location filename="../../desktop/engine_texts.py" line="70"/>
         <source>Unquantized 32-bit floating point.</source>
         <translation>未量化的 32 位浮点。</translation>
     </message>
     <message>
-        <location filename="../../desktop/engine_texts.py" line="70"/>
+        <location filename="../../desktop/engine_texts.py" line="71"/>
         <source>Twice the size of BF16 with no benefit for bf16 models; for debugging only.</source>
         <translation>大小是 BF16 的两倍，对 bf16 模型没有好处；仅用于调试。</translation>
     </message>
     <message>
-        <location filename="../../desktop/engine_texts.py" line="74"/>
+        <location filename="../../desktop/engine_texts.py" line="75"/>
         <source>small model: keep almost all quality, the file stays small</source>
         <translation>小模型：几乎保留全部质量，文件依然很小</translation>
     </message>
     <message>
-        <location filename="../../desktop/engine_texts.py" line="75"/>
+        <location filename="../../desktop/engine_texts.py" line="76"/>
         <source>small model: near-original quality at a modest size</source>
         <translation>小模型：接近原始质量，大小适中</translation>
     </message>
     <message>
-        <location filename="../../desktop/engine_texts.py" line="76"/>
+        <location filename="../../desktop/engine_texts.py" line="77"/>
         <source>best size/quality balance for most users</source>
         <translation>对大多数用户来说大小与质量最平衡</translation>
     </message>
@@ -686,7 +686,7 @@
     </message>
     <message>
         <location filename="../../desktop/pages/package_page.py" line="115"/>
-        <location filename="../../desktop/pages/package_page.py" line="385"/>
+        <location filename="../../desktop/pages/package_page.py" line="403"/>
         <source>Steps</source>
         <translation>步骤</translation>
     </message>
@@ -726,106 +726,131 @@
         <translation>试聊检查</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="167"/>
+        <location filename="../../desktop/pages/package_page.py" line="142"/>
+        <source>Ollama was not reachable</source>
+        <translation>无法连接 Ollama</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_page.py" line="142"/>
+        <source>files only</source>
+        <translation>仅生成文件</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_page.py" line="146"/>
+        <source>could not run</source>
+        <translation>无法运行</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_page.py" line="146"/>
+        <source>not asked for</source>
+        <translation>未选择</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_page.py" line="148"/>
+        <source>the reply had problems</source>
+        <translation>回复有问题</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_page.py" line="184"/>
         <source>Wait for the current model to finish, or cancel it first.</source>
         <translation>请等当前模型完成，或先取消它。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="175"/>
+        <location filename="../../desktop/pages/package_page.py" line="192"/>
         <source>Reading {path}…</source>
         <translation>正在读取 {path}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="200"/>
+        <location filename="../../desktop/pages/package_page.py" line="217"/>
         <source>This cannot be packaged</source>
         <translation>无法打包</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="314"/>
+        <location filename="../../desktop/pages/package_page.py" line="331"/>
         <source>Install Ollama from {url} and click Create again — or create the GGUF and Modelfile now and register them later.</source>
         <translation>请从 {url} 安装 Ollama 后再次点击“创建”——也可以现在只生成 GGUF 和 Modelfile，稍后再注册。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="324"/>
+        <location filename="../../desktop/pages/package_page.py" line="341"/>
         <source>Start Ollama and click Create again — or create the GGUF and Modelfile now and register them later.</source>
         <translation>请启动 Ollama 后再次点击“创建”——也可以现在只生成 GGUF 和 Modelfile，稍后再注册。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="329"/>
+        <location filename="../../desktop/pages/package_page.py" line="346"/>
         <source>Create files only</source>
         <translation>只生成文件</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="221"/>
+        <location filename="../../desktop/pages/package_page.py" line="238"/>
         <source>Choose the base model folder first: the adapter is merged into it.</source>
         <translation>请先选择基础模型文件夹：适配器会合并进去。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="226"/>
+        <location filename="../../desktop/pages/package_page.py" line="243"/>
         <source>Saves the GGUF and Modelfile in {folder}, registers {name} in Ollama and says hello to it.</source>
         <translation>将 GGUF 和 Modelfile 保存到 {folder}，在 Ollama 中注册 {name}，并和它打个招呼。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="229"/>
+        <location filename="../../desktop/pages/package_page.py" line="246"/>
         <source>the model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="244"/>
+        <location filename="../../desktop/pages/package_page.py" line="261"/>
         <source>Ollama is not running. Start it before you create the model.</source>
         <translation>Ollama 没有运行。请在创建模型前启动它。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="245"/>
-        <location filename="../../desktop/pages/package_page.py" line="327"/>
+        <location filename="../../desktop/pages/package_page.py" line="262"/>
+        <location filename="../../desktop/pages/package_page.py" line="344"/>
         <source>Start Ollama</source>
         <translation>启动 Ollama</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="250"/>
+        <location filename="../../desktop/pages/package_page.py" line="267"/>
         <source>Ollama {version} is too old; update it first.</source>
         <translation>Ollama {version} 版本太旧，请先更新。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="253"/>
-        <location filename="../../desktop/pages/package_page.py" line="259"/>
-        <location filename="../../desktop/pages/package_page.py" line="317"/>
+        <location filename="../../desktop/pages/package_page.py" line="270"/>
+        <location filename="../../desktop/pages/package_page.py" line="276"/>
+        <location filename="../../desktop/pages/package_page.py" line="334"/>
         <source>Download Ollama</source>
         <translation>下载 Ollama</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="258"/>
+        <location filename="../../desktop/pages/package_page.py" line="275"/>
         <source>Ollama is not installed. Install it to create and chat with your model.</source>
         <translation>未安装 Ollama。安装后才能创建模型并与之对话。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="306"/>
+        <location filename="../../desktop/pages/package_page.py" line="323"/>
         <source>Ollama is not running</source>
         <translation>Ollama 没有运行</translation>
     </message>
     <message>
         <location filename="../../desktop/pages/package_page.py" line="114"/>
-        <location filename="../../desktop/pages/package_page.py" line="350"/>
+        <location filename="../../desktop/pages/package_page.py" line="367"/>
         <source>Creating {name}</source>
         <translation>正在创建 {name}</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="397"/>
+        <location filename="../../desktop/pages/package_page.py" line="415"/>
         <source>Creating the model failed</source>
         <translation>创建模型失败</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="405"/>
+        <location filename="../../desktop/pages/package_page.py" line="423"/>
         <source>Cancelled. No partial files were left behind.</source>
         <translation>已取消，没有留下未完成的文件。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="310"/>
+        <location filename="../../desktop/pages/package_page.py" line="327"/>
         <source>Ollama is not installed (nothing answers at {host}).</source>
         <translation>未安装 Ollama（{host} 没有响应）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="320"/>
+        <location filename="../../desktop/pages/package_page.py" line="337"/>
         <source>Ollama is not running (nothing answers at {host}).</source>
         <translation>Ollama 没有运行（{host} 没有响应）。</translation>
     </message>
@@ -969,129 +994,134 @@
 <context>
     <name>SettingsPage</name>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="146"/>
+        <location filename="../../desktop/pages/settings_page.py" line="151"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="147"/>
+        <location filename="../../desktop/pages/settings_page.py" line="152"/>
         <source>Changes are saved as you make them.</source>
         <translation>修改会立即保存。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="149"/>
+        <location filename="../../desktop/pages/settings_page.py" line="154"/>
         <source>Ollama</source>
         <translation>Ollama</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="150"/>
+        <location filename="../../desktop/pages/settings_page.py" line="155"/>
         <source>Files</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="151"/>
+        <location filename="../../desktop/pages/settings_page.py" line="156"/>
         <source>Hugging Face</source>
         <translation>Hugging Face</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="152"/>
+        <location filename="../../desktop/pages/settings_page.py" line="157"/>
         <source>Appearance</source>
         <translation>外观</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="156"/>
+        <location filename="../../desktop/pages/settings_page.py" line="161"/>
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="158"/>
+        <location filename="../../desktop/pages/settings_page.py" line="163"/>
         <source>Default: {host} (or the OLLAMA_HOST variable)</source>
         <translation>默认：{host}（或 OLLAMA_HOST 环境变量）</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="162"/>
+        <location filename="../../desktop/pages/settings_page.py" line="167"/>
         <source>Test</source>
         <translation>测试</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="163"/>
+        <location filename="../../desktop/pages/settings_page.py" line="168"/>
         <source>Output folder</source>
         <translation>输出文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="165"/>
-        <location filename="../../desktop/pages/settings_page.py" line="174"/>
+        <location filename="../../desktop/pages/settings_page.py" line="170"/>
+        <location filename="../../desktop/pages/settings_page.py" line="179"/>
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="166"/>
+        <location filename="../../desktop/pages/settings_page.py" line="171"/>
         <source>Endpoint (mirror)</source>
         <translation>端点（镜像）</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="168"/>
+        <location filename="../../desktop/pages/settings_page.py" line="173"/>
         <source>Default: https://huggingface.co — e.g. https://hf-mirror.com</source>
         <translation>默认：https://huggingface.co——例如 https://hf-mirror.com</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="170"/>
+        <location filename="../../desktop/pages/settings_page.py" line="175"/>
         <source>Cache folder</source>
         <translation>缓存文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="172"/>
+        <location filename="../../desktop/pages/settings_page.py" line="177"/>
         <source>Default: the Hugging Face cache in your user folder</source>
         <translation>默认：用户文件夹中的 Hugging Face 缓存</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="177"/>
+        <location filename="../../desktop/pages/settings_page.py" line="182"/>
         <source>Used when an adapter&apos;s base model has to be downloaded. A mirror helps where huggingface.co is slow.</source>
         <translation>在需要下载适配器的基础模型时使用。访问 huggingface.co 较慢时，镜像会有帮助。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="180"/>
+        <location filename="../../desktop/pages/settings_page.py" line="185"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="181"/>
-        <location filename="../../desktop/pages/settings_page.py" line="184"/>
+        <location filename="../../desktop/pages/settings_page.py" line="186"/>
+        <location filename="../../desktop/pages/settings_page.py" line="189"/>
         <source>System default</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="182"/>
+        <location filename="../../desktop/pages/settings_page.py" line="187"/>
         <source>Theme</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="184"/>
+        <location filename="../../desktop/pages/settings_page.py" line="189"/>
         <source>Light</source>
         <translation>浅色</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="184"/>
+        <location filename="../../desktop/pages/settings_page.py" line="189"/>
         <source>Dark</source>
         <translation>深色</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="187"/>
+        <location filename="../../desktop/pages/settings_page.py" line="192"/>
         <source>Settings file: {path}</source>
         <translation>设置文件：{path}</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="208"/>
+        <location filename="../../desktop/pages/settings_page.py" line="194"/>
+        <source>Log file: {path}</source>
+        <translation>日志文件：{path}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/settings_page.py" line="215"/>
         <source>Choose a folder</source>
         <translation>选择文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="220"/>
+        <location filename="../../desktop/pages/settings_page.py" line="227"/>
         <source>Connecting…</source>
         <translation>正在连接…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="235"/>
+        <location filename="../../desktop/pages/settings_page.py" line="242"/>
         <source>✓ Ollama {version} answers at {host}</source>
         <translation>✓ Ollama {version} 在 {host} 响应正常</translation>
     </message>
@@ -1265,42 +1295,57 @@
 <context>
     <name>StageProgress</name>
     <message>
-        <location filename="../../desktop/widgets/stage_progress.py" line="177"/>
+        <location filename="../../desktop/widgets/stage_progress.py" line="194"/>
         <source>waiting</source>
         <translation>等待中</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/stage_progress.py" line="179"/>
+        <location filename="../../desktop/widgets/stage_progress.py" line="196"/>
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/stage_progress.py" line="181"/>
+        <location filename="../../desktop/widgets/stage_progress.py" line="199"/>
+        <source>skipped ({why})</source>
+        <translation>已跳过（{why}）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/stage_progress.py" line="201"/>
+        <source>skipped</source>
+        <translation>已跳过</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/stage_progress.py" line="205"/>
+        <source>failed ({why})</source>
+        <translation>失败（{why}）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/stage_progress.py" line="206"/>
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/stage_progress.py" line="186"/>
+        <location filename="../../desktop/widgets/stage_progress.py" line="211"/>
         <source>done in {time}</source>
         <translation>完成，用时 {time}</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/stage_progress.py" line="185"/>
+        <location filename="../../desktop/widgets/stage_progress.py" line="210"/>
         <source>done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/stage_progress.py" line="190"/>
+        <location filename="../../desktop/widgets/stage_progress.py" line="215"/>
         <source>{done} of {total}</source>
         <translation>{done} / {total}</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/stage_progress.py" line="201"/>
+        <location filename="../../desktop/widgets/stage_progress.py" line="226"/>
         <source>{time} left</source>
         <translation>剩余 {time}</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/stage_progress.py" line="202"/>
+        <location filename="../../desktop/widgets/stage_progress.py" line="227"/>
         <source>working…</source>
         <translation>处理中…</translation>
     </message>

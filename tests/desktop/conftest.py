@@ -2,16 +2,43 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 # Before any Qt import: no display, and a 1920×1080 screen (the default offscreen screen is
-# 800×600, smaller than the window). The config path cannot hold a drive colon.
+# 800×600, smaller than the window). Qt reads the configfile path as Latin-1 and splits the
+# option at ":", so a clone under "Tuneforge 测试" or "C:\\" cannot be named there: the
+# config is copied to a plain-ASCII temp path first (no config file if none is available).
 _SCREEN = Path(__file__).with_name("offscreen_screen.json")
+
+
+def _ascii_copy(source: Path) -> Path | None:
+    for folder in (tempfile.gettempdir(), "/tmp"):
+        if not folder.isascii() or ":" in folder or " " in folder:
+            continue
+        target = Path(folder) / f"tuneforge-offscreen-{os.getpid()}.json"
+        try:
+            shutil.copyfile(source, target)
+        except OSError:
+            continue
+        atexit.register(target.unlink, missing_ok=True)
+        return target
+    return None
+
+
+def _offscreen_platform() -> str:
+    config = _SCREEN if str(_SCREEN).isascii() and ":" not in str(_SCREEN) else None
+    config = config or _ascii_copy(_SCREEN)
+    if config is None or ":" in str(config):
+        return "offscreen"
+    return f"offscreen:configfile={config}"
+
+
 if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
-    os.environ["QT_QPA_PLATFORM"] = (
-        "offscreen" if ":" in str(_SCREEN) else f"offscreen:configfile={_SCREEN}"
-    )
+    os.environ["QT_QPA_PLATFORM"] = _offscreen_platform()
 
 from collections.abc import Iterator  # noqa: E402
 

@@ -123,20 +123,31 @@ def test_a_job_that_ignores_cancel_still_ends_cancelled(qtbot):
 def test_owner_destroyed_cancels_and_silences(qtbot):
     owner = QWidget()
     release = threading.Event()
-    results: list[object] = []
+    heard: list[object] = []
 
     def job(_spec, ctx):
         release.wait(5)
+        ctx.log("late news")
         ctx.check_cancelled()
         return "late"
 
-    gui_job = jobs.start_job(job, owner=owner, on_result=results.append)
+    gui_job = jobs.start_job(
+        job,
+        owner=owner,
+        on_result=lambda r: heard.append(("result", r)),
+        on_log=lambda text, level: heard.append(("log", text)),
+        on_cancelled=lambda: heard.append("cancelled"),
+        on_ended=lambda status: heard.append(("ended", status)),
+    )
     owner.deleteLater()
     qtbot.waitUntil(lambda: gui_job.cancel_requested, timeout=5000)
     release.set()
     assert gui_job.wait(5)
+    qtbot.waitUntil(lambda: gui_job.status == "cancelled", timeout=5000)
     qtbot.wait(50)
-    assert results == []
+    # cancelled, ended and no longer listed as running, but not one callback was called
+    assert heard == []
+    assert gui_job not in jobs.running_jobs()
 
 
 @pytest.mark.parametrize("count", [3])

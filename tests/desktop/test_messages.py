@@ -100,6 +100,13 @@ def test_ollama_not_installed(make_window, qtbot, no_ollama_installed, tiny_chat
     assert outcome.gguf_path.parent == settings.output_dir() / "down-test"
     assert page.result.title.text() == "down-test:latest was saved, but not registered in Ollama"
     assert "ollama create" in page.result.note.text()
+    assert "--no-register" not in page.result.note.text()
+    # nothing was uploaded or created: those steps say so, and are not green
+    for key in ("upload", "create"):
+        assert page.stages.state_of(key) == "skipped"
+    row = next(s for s in page.stages._stages if s.key == "upload")
+    assert page.stages.detail_text(row) == "skipped (files only)"
+    assert page.stages.state_of("smoke") == ("done" if outcome.smoke_ok else "failed")
     assert page.result.command().startswith("ollama create down-test:latest -f ")
     qtbot.mouseClick(page.result.chat_button, Qt.MouseButton.LeftButton)
     assert window.current_page() == "chat"

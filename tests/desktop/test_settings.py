@@ -89,3 +89,28 @@ def test_settings_page_saves_as_you_type(make_window, qtbot, settings, tmp_path)
     assert theme.current_mode() == "dark"
     page.theme_combo.setCurrentIndex(page.theme_combo.findData("light"))
     assert theme.current_mode() == "light"
+
+
+def test_settings_page_shows_the_log_file(make_window, tmp_path, monkeypatch):
+    logs = tmp_path / "日志 logs"
+    monkeypatch.setenv("TUNEFORGE_LOG_DIR", str(logs))
+    window = make_window(start=False)
+    page = window.settings_page
+    page.retranslate()
+    assert str(logs / "app.log") in page.log_note.text()
+
+
+def test_tuneforge_home_holds_settings(monkeypatch, tmp_path):
+    from desktop.settings import config_dir, default_output_dir
+
+    monkeypatch.delenv("TUNEFORGE_CONFIG_DIR", raising=False)
+    monkeypatch.setenv("TUNEFORGE_HOME", str(tmp_path / "家 home"))
+    assert config_dir() == tmp_path / "家 home" / "config"
+    assert default_output_dir() == tmp_path / "家 home" / "models"
+
+
+def test_selftest_report_names_the_log_file(tmp_path, monkeypatch):
+    from desktop.selftest import environment
+
+    monkeypatch.setenv("TUNEFORGE_LOG_DIR", str(tmp_path / "日志 logs"))
+    assert environment()["log_file"] == str(tmp_path / "日志 logs" / "app.log")

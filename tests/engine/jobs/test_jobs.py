@@ -205,5 +205,8 @@ def test_child_process_cancel(tmp_path, ignore_cancel):
 
 
 def test_child_refuses_non_engine_job():
-    outcome = run_in_child("os:system", TickSpec())
+    # builtins:print accepts (spec, ctx) and would "finish": only the guard refuses it
+    outcome = run_in_child("builtins:print", TickSpec())
     assert outcome.status == "failed"
+    assert outcome.error is not None
+    assert "only engine.* objects may be named" in outcome.error.details["stderr"]

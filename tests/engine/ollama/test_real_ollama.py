@@ -1,6 +1,6 @@
 """The same flows against a real Ollama (``OLLAMA_HOST`` or 127.0.0.1:11434).
 
-Skipped when nothing answers. They register a tiny GGUF under a unique name and delete
+Opt-in (``TUNEFORGE_REAL_OLLAMA=1``), skipped when nothing answers. They register a tiny GGUF under a unique name and delete
 it again; run them to re-calibrate the test double when Ollama changes.
 """
 
@@ -46,8 +46,11 @@ def test_blob_rules(real_ollama_host, tmp_path):
     assert upper.status_code in (404, 200)  # 200 only on case-insensitive disks (Windows/macOS)
     with pytest.raises(DigestMismatch):
         client.push_blob(path, "sha256:" + "0" * 64)
-    assert client.push_blob(path, digest, skip_if_present=False) in (True, False)
+    # unique content: Ollama cannot have it, so this is a real upload (201 → True) ...
+    assert client.push_blob(path, digest, skip_if_present=False) is True
     assert client.has_blob(digest)
+    # ... and the second time it is found and skipped (False)
+    assert client.push_blob(path, digest) is False
 
 
 def test_register_show_chat_delete(real_ollama_host, tiny_chat_gguf, model_name):

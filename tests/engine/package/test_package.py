@@ -87,6 +87,19 @@ def test_package_cli_without_ollama_still_writes_files(tiny_models, tmp_path, ca
     assert rc == 0, captured.err
     assert (out / "tiny-llama.gguf").is_file() and (out / "Modelfile").is_file()
     assert "ollama create tiny-llama" in captured.out + captured.err
+    assert "not registered: not registered" not in captured.out
+    assert "Ollama        not added. " in captured.out
+
+
+def test_package_cli_files_only_says_so_in_words(tiny_models, tmp_path, capsys):
+    out = tmp_path / "out 目录"
+    rc = main(["package", str(tiny_models("llama3")), "--name", "tiny-llama", "--type", "f16",
+               "--out", str(out), "--no-register", "--no-smoke"])  # fmt: skip
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    line = next(x for x in captured.out.splitlines() if x.startswith("Ollama"))
+    assert "--no-register" not in line and "not registered" not in line
+    assert "Only the files were made, as asked" in line and "ollama create tiny-llama" in line
 
 
 def test_invalid_name_fails_before_any_work(tiny_models, tmp_path):

