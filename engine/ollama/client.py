@@ -17,8 +17,8 @@ from typing import Any
 import requests
 
 from engine import __version__
-from engine.chat.messages import ChatChunk, ChatMessage, ChatStats, as_messages
 from engine.errors import InputError, JobCancelled
+from engine.messages import ChatChunk, ChatMessage, ChatStats, as_messages
 from engine.modelfile.parameters import normalize_parameters
 from engine.ollama import errors as oe
 from engine.ollama.detect import is_installed

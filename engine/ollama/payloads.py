@@ -13,8 +13,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from engine.chat.messages import ChatMessage, as_messages
 from engine.errors import InputError
+from engine.messages import ChatMessage, as_messages
 from engine.modelfile import Modelfile, ModelfileMessage, normalize_parameters
 from engine.modelfile.model import MESSAGE_ROLES
 

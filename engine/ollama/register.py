@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.chat.messages import ChatMessage
 from engine.errors import InputError
 from engine.jobs.context import JobContext
+from engine.messages import ChatMessage
 from engine.ollama.client import OllamaClient
 from engine.ollama.names import validate_model_name
 from engine.ollama.payloads import legacy_create_body, normalize_digest
