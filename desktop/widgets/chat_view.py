@@ -141,18 +141,19 @@ class ChatView(QScrollArea):
 
     def clear(self) -> None:
         for bubble in self.bubbles:
-            holder = bubble.parentWidget()
-            self.column.removeWidget(holder)
-            holder.deleteLater()
+            self._drop(bubble)
         self.bubbles = []
         self.placeholder.show()
 
-    def remove_last(self) -> None:
-        if self.bubbles:
-            bubble = self.bubbles.pop()
-            holder = bubble.parentWidget()
+    def _drop(self, bubble: QWidget) -> None:
+        holder = bubble.parentWidget()
+        if holder is not None:
             self.column.removeWidget(holder)
             holder.deleteLater()
+
+    def remove_last(self) -> None:
+        if self.bubbles:
+            self._drop(self.bubbles.pop())
         self.placeholder.setVisible(not self.bubbles)
 
     def _scrolled(self, value: int) -> None:

@@ -161,7 +161,7 @@ class SourceCard(Card):
     def _fill(self, facts: list[tuple[str, str]]) -> None:
         while self.grid.count():
             item = self.grid.takeAt(0)
-            widget = item.widget()
+            widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.deleteLater()
         for index, (key, value) in enumerate(facts):
