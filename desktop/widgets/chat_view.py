@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -15,9 +15,10 @@ from PySide6.QtWidgets import (
 
 from desktop.widgets.collapsible import Collapsible
 from desktop.widgets.common import label
+from desktop.widgets.retranslate import Retranslating
 
 
-class MessageBubble(QFrame):
+class MessageBubble(Retranslating, QFrame):
     """One turn. Assistant bubbles stream: :meth:`append` adds content and thinking."""
 
     def __init__(
@@ -65,11 +66,6 @@ class MessageBubble(QFrame):
         self._render()
         self.retranslate()
 
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
-
     def retranslate(self) -> None:
         self.thinking_box.setText(self.tr("Thinking"))
 
@@ -96,7 +92,7 @@ class MessageBubble(QFrame):
         self.text.setText(shown)
 
 
-class ChatView(QScrollArea):
+class ChatView(Retranslating, QScrollArea):
     """A scrolling column of bubbles that follows the newest text unless the user scrolled up."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
