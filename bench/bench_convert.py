@@ -31,7 +31,6 @@ import json
 import os
 import shutil
 import struct
-import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -41,6 +40,8 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+from _measure import measure  # noqa: E402
 
 SHAPE = {  # DeepSeek-R1-Distill-Qwen-1.5B's config.json (the parts that matter here)
     "architectures": ["Qwen2ForCausalLM"],
@@ -155,34 +156,10 @@ class Run:
     cpu_seconds: float
 
 
-# A small launcher measures the command: the kernel's peak-RSS mark of a child starts at
-# its parent's resident size (fork), so measuring straight from this (large) process
-# would over-report small commands by our own size.
-_LAUNCHER = """
-import json, os, subprocess, sys, time
-t0 = time.monotonic()
-proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-err = proc.stderr.read()
-_, status, usage = os.wait4(proc.pid, 0)
-seconds = time.monotonic() - t0
-sys.stderr.write(err.decode("utf-8", "replace")[-3000:])
-print(json.dumps({"seconds": seconds, "code": os.waitstatus_to_exitcode(status),
-                  "maxrss_kb": usage.ru_maxrss, "cpu": usage.ru_utime + usage.ru_stime}))
-"""
-
-
 def run_measured(label: str, cmd: list[str]) -> Run:
     """Run ``cmd`` to completion: wall time, its own peak RSS and CPU time."""
-    proc = subprocess.run(
-        [sys.executable, "-c", _LAUNCHER, *cmd], capture_output=True, text=True, cwd=REPO
-    )
-    if proc.returncode != 0 or not proc.stdout.strip():
-        raise RuntimeError(f"{label}: launcher failed:\n{proc.stderr[-3000:]}")
-    data = json.loads(proc.stdout.strip().splitlines()[-1])
-    if data["code"] != 0:
-        raise RuntimeError(f"{label} failed ({data['code']}):\n{proc.stderr[-3000:]}")
-    rss = data["maxrss_kb"] * (1 if sys.platform == "darwin" else 1024)
-    return Run(label, data["seconds"], rss, data["cpu"])
+    m = measure(label, cmd)
+    return Run(label, m.seconds, m.peak_rss_bytes, m.cpu_seconds)
 
 
 _LLAMA_CONVERT = """

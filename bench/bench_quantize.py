@@ -24,7 +24,6 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +32,8 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+from _measure import measure  # noqa: E402
 
 FTYPES = {"Q4_K_M": 15, "Q8_0": 7, "Q6_K": 18, "Q5_K_M": 17}
 DEFAULT_WORK = Path.home() / ".cache" / "tuneforge-bench"
@@ -57,37 +58,10 @@ class Run:
     load_after: float  # 1-minute load average when it ended (other jobs on the machine)
 
 
-# A small parent process runs each measured command: a child's ru_maxrss starts from
-# its parent's RSS at fork time, and this script's own RSS grows while it compares
-# GGUFs, so measuring from here directly would report the script, not the command.
-_MEASURE = """
-import json, os, subprocess, sys, time
-t0 = time.monotonic()
-proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-out, err = proc.communicate()
-seconds = time.monotonic() - t0
-import resource
-ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-sys.stderr.write(err.decode("utf-8", "replace")[-3000:])
-print(json.dumps({"seconds": seconds, "rc": proc.returncode, "maxrss_kb": ru.ru_maxrss,
-                  "cpu": ru.ru_utime + ru.ru_stime, "stdout": out.decode("utf-8", "replace")}))
-"""
-
-
 def run_measured(cmd: list[str], *, env: dict[str, str] | None = None) -> tuple[Run, str]:
     """Run a command; wall time, its peak RSS and CPU time (through a small parent)."""
-    proc = subprocess.run(
-        [sys.executable, "-c", _MEASURE, *cmd], capture_output=True, env=env, cwd=REPO, check=False
-    )
-    err = proc.stderr.decode("utf-8", "replace")
-    try:
-        data = json.loads(proc.stdout.decode("utf-8").strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        raise RuntimeError(f"{cmd[:4]} could not be measured:\n{err[-3000:]}") from None
-    if data["rc"] != 0:
-        raise RuntimeError(f"{cmd[:4]} failed ({data['rc']}):\n{err[-3000:]}")
-    rss = data["maxrss_kb"] * (1 if sys.platform == "darwin" else 1024)
-    return Run(data["seconds"], rss, data["cpu"], os.getloadavg()[0]), data["stdout"]
+    m = measure(str(cmd[:4]), cmd, env=env, keep_stdout=True)
+    return Run(m.seconds, m.peak_rss_bytes, m.cpu_seconds, os.getloadavg()[0]), m.stdout
 
 
 _LLAMA_QUANTIZE = """

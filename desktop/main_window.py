@@ -32,13 +32,14 @@ from desktop.settings import SettingsStore, apply_environment
 from desktop.widgets.dialogs import confirm
 from desktop.widgets.drop_zone import DropZone, local_paths
 from desktop.widgets.ollama_status import OllamaStatus
+from desktop.widgets.retranslate import Retranslating
 
 PAGES = ("package", "models", "chat", "settings")
 _ICONS = {"package": "package", "models": "models", "chat": "chat", "settings": "settings"}
 SIDEBAR_WIDTH = 212
 
 
-class MainWindow(QMainWindow):
+class MainWindow(Retranslating, QMainWindow):
     def __init__(self, settings: SettingsStore) -> None:
         super().__init__()
         self.settings = settings
@@ -145,11 +146,6 @@ class MainWindow(QMainWindow):
         }
         for key, btn in self.nav.items():
             btn.setText(names[key])
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def _refresh_icons(self, *_args: object) -> None:
         for key, btn in self.nav.items():

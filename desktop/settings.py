@@ -148,8 +148,8 @@ def apply_environment(settings: Settings) -> None:
     An empty setting restores what the environment had when the app started.
     """
     for key, value in zip(_ENV_KEYS, (settings.hf_endpoint, settings.hf_cache_dir), strict=True):
-        value = value or _ORIGINAL_ENV[key]
-        if value:
-            os.environ[key] = value
+        chosen = value or _ORIGINAL_ENV[key]
+        if chosen:
+            os.environ[key] = chosen
         else:
             os.environ.pop(key, None)

@@ -103,7 +103,7 @@ def _render(work: Path, out: Path) -> int:
     page.options.parameters.set_expanded(True)
     shot("package-ready", 1250)
 
-    page.create()
+    page.start_package()
     wait(lambda: page.mode != "running", "packaging")
     if page.mode != "done":
         raise SystemExit("packaging failed: " + page.progress.log_line.text())

@@ -224,7 +224,11 @@ class ChatPage(Page):
         if watched is self.input and event.type() == QEvent.Type.KeyPress:
             key = event if isinstance(event, QKeyEvent) else None
             enter = key is not None and key.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-            if enter and not key.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            if (
+                key is not None
+                and enter
+                and not key.modifiers() & Qt.KeyboardModifier.ShiftModifier
+            ):
                 self.send()
                 return True
         return super().eventFilter(watched, event)

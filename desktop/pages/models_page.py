@@ -318,6 +318,9 @@ class ModelsPage(Page):
         if name:
             self.chat_requested.emit(name)
 
+    def _show_error(self, title: str, error: Any) -> None:
+        dialogs.error_dialog(self, title, error)
+
     def _delete(self) -> None:
         name = self.selected_name()
         if not name:
@@ -340,7 +343,7 @@ class ModelsPage(Page):
             name,
             owner=self,
             on_result=lambda _r: self.refresh(),
-            on_error=lambda err: dialogs.error_dialog(self, self.tr("Deleting failed"), err),
+            on_error=lambda err: self._show_error(self.tr("Deleting failed"), err),
             on_ended=lambda _s: self.delete_button.setEnabled(self.selected_name() is not None),
         )
 

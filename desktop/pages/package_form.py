@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QGridLayout,
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from desktop import theme
 from desktop.widgets.collapsible import Collapsible
 from desktop.widgets.common import Card, badge, label, pad_spin_box, set_prop
+from desktop.widgets.retranslate import Retranslating
 
 DEFAULTS: dict[str, float] = {
     "temperature": 0.7,
@@ -34,7 +35,7 @@ _FROM_GENERATION = {
 }
 
 
-class ParametersForm(Collapsible):
+class ParametersForm(Retranslating, Collapsible):
     """PARAMETER lines for the Modelfile, with the model's own defaults when it has them."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -76,11 +77,6 @@ class ParametersForm(Collapsible):
         grid.setColumnMinimumWidth(0, 130)
         super().__init__(body, expanded=False, parent=parent)
         self.retranslate()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def retranslate(self) -> None:
         self.setText(self.tr("Parameters"))
@@ -130,7 +126,7 @@ class ParametersForm(Collapsible):
         return out
 
 
-class TemplatePanel(Card):
+class TemplatePanel(Retranslating, Card):
     """The Ollama template derived from the model's own chat template, and the proof."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -158,11 +154,6 @@ class TemplatePanel(Card):
         self.toggle = Collapsible(self.code)
         self.body.addWidget(self.toggle)
         self.retranslate()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def retranslate(self) -> None:
         self.title.setText(self.tr("Chat template"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -23,9 +23,10 @@ from desktop.format import format_bytes
 from desktop.pages.package_form import ParametersForm
 from desktop.settings import SettingsStore
 from desktop.widgets.common import Card, button, label, set_prop
+from desktop.widgets.retranslate import Retranslating
 
 
-class OptionsCard(Card):
+class OptionsCard(Retranslating, Card):
     changed = Signal()  # the name's validity or the base model changed
     base_chosen = Signal(Path)
 
@@ -108,11 +109,6 @@ class OptionsCard(Card):
         self.body.addWidget(self.parameters)
         settings.changed.connect(self._setting_changed)
         self.retranslate()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def retranslate(self) -> None:
         self.title.setText(self.tr("Options"))

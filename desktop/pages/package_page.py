@@ -79,7 +79,7 @@ class PackagePage(Page):
         self.create_button = button(role="primary", icon="play")
         self.create_button.setObjectName("CreateButton")
         self.create_button.setMinimumHeight(42)
-        self.create_button.clicked.connect(self.create)
+        self.create_button.clicked.connect(self.start_package)
         row.addWidget(self.create_caption, 1)
         row.addWidget(self.create_button)
         self.column.addWidget(self.create_row)
@@ -304,7 +304,7 @@ class PackagePage(Page):
             register=register,
         )
 
-    def create(self) -> None:
+    def start_package(self) -> None:
         """The one button: without Ollama, ask first; then run the package job."""
         request = self.build_request()
         if request is None:

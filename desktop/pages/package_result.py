@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop import backend, theme
 from desktop.format import format_bytes
 from desktop.widgets.common import Card, button, label, set_prop
+from desktop.widgets.retranslate import Retranslating
 from desktop.widgets.stage_progress import StageProgress
 
 
-class ProgressCard(Card):
+class ProgressCard(Retranslating, Card):
     cancel_clicked = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -41,11 +42,6 @@ class ProgressCard(Card):
         self.log_line.setText(text)
         self.log_line.setVisible(bool(text))
 
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
-
     def retranslate(self) -> None:
         if self.cancel_button.isEnabled():
             self.cancel_button.setText(self.tr("Cancel"))
@@ -62,7 +58,7 @@ class ProgressCard(Card):
         self.cancel_button.setText(self.tr("Cancel"))
 
 
-class ResultCard(Card):
+class ResultCard(Retranslating, Card):
     chat_clicked = Signal()
     folder_clicked = Signal()
     again_clicked = Signal()
@@ -107,11 +103,6 @@ class ResultCard(Card):
         self.body.addLayout(buttons)
         theme.notifier.changed.connect(self._refresh_icon)
         self.retranslate()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def retranslate(self) -> None:
         self.chat_button.setText(self.tr("Chat now"))

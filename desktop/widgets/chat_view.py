@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -15,9 +15,10 @@ from PySide6.QtWidgets import (
 
 from desktop.widgets.collapsible import Collapsible
 from desktop.widgets.common import label
+from desktop.widgets.retranslate import Retranslating
 
 
-class MessageBubble(QFrame):
+class MessageBubble(Retranslating, QFrame):
     """One turn. Assistant bubbles stream: :meth:`append` adds content and thinking."""
 
     def __init__(
@@ -65,11 +66,6 @@ class MessageBubble(QFrame):
         self._render()
         self.retranslate()
 
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
-
     def retranslate(self) -> None:
         self.thinking_box.setText(self.tr("Thinking"))
 
@@ -96,7 +92,7 @@ class MessageBubble(QFrame):
         self.text.setText(shown)
 
 
-class ChatView(QScrollArea):
+class ChatView(Retranslating, QScrollArea):
     """A scrolling column of bubbles that follows the newest text unless the user scrolled up."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -141,18 +137,19 @@ class ChatView(QScrollArea):
 
     def clear(self) -> None:
         for bubble in self.bubbles:
-            holder = bubble.parentWidget()
-            self.column.removeWidget(holder)
-            holder.deleteLater()
+            self._drop(bubble)
         self.bubbles = []
         self.placeholder.show()
 
-    def remove_last(self) -> None:
-        if self.bubbles:
-            bubble = self.bubbles.pop()
-            holder = bubble.parentWidget()
+    def _drop(self, bubble: QWidget) -> None:
+        holder = bubble.parentWidget()
+        if holder is not None:
             self.column.removeWidget(holder)
             holder.deleteLater()
+
+    def remove_last(self) -> None:
+        if self.bubbles:
+            self._drop(self.bubbles.pop())
         self.placeholder.setVisible(not self.bubbles)
 
     def _scrolled(self, value: int) -> None:

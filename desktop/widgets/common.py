@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QFrame,
@@ -19,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import theme
+from desktop.widgets.retranslate import Retranslating
 
 SPACING = 16
 PAGE_MARGINS = (36, 28, 36, 28)
@@ -163,7 +162,7 @@ class Notice(QFrame):
         self._icon.setPixmap(theme.svg_pixmap(name, 18, theme.color(token)))
 
 
-class Page(QWidget):
+class Page(Retranslating, QWidget):
     """A page: a scroll area holding a centred column at most CONTENT_MAX_WIDTH wide."""
 
     def __init__(self, parent: QWidget | None = None, *, scroll: bool = True) -> None:
@@ -193,13 +192,6 @@ class Page(QWidget):
         else:
             outer.addWidget(body)
             self.scroll_area = None
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            retranslate: Callable[[], None] | None = getattr(self, "retranslate", None)
-            if retranslate is not None:
-                retranslate()
-        super().changeEvent(event)
 
 
 def header(title: QLabel, subtitle: QLabel, *extra: QWidget) -> QHBoxLayout:

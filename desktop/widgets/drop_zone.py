@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QMimeData, Qt, Signal
+from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop import theme
 from desktop.widgets.common import button, label, set_prop
+from desktop.widgets.retranslate import Retranslating
 
 
 def local_paths(mime: QMimeData) -> list[Path]:
@@ -21,7 +22,7 @@ def local_paths(mime: QMimeData) -> list[Path]:
     ]
 
 
-class DropZone(QFrame):
+class DropZone(Retranslating, QFrame):
     """Emits ``path_chosen`` with the dropped or picked file/folder."""
 
     path_chosen = Signal(Path)
@@ -75,11 +76,6 @@ class DropZone(QFrame):
         self.folder_button.setIcon(theme.icon("folder", "accent_text"))
         self.file_button.setIcon(theme.icon("file"))
 
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
-
     # -- pickers (native dialogs) ------------------------------------------------------
     def pick_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, self.tr("Choose a model or adapter folder"))
@@ -114,7 +110,7 @@ class DropZone(QFrame):
             self.path_chosen.emit(paths[0])
 
 
-class SourceKinds(QWidget):
+class SourceKinds(Retranslating, QWidget):
     """Three small cards under the drop zone: what each kind of source is and what happens."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -144,11 +140,6 @@ class SourceKinds(QWidget):
         theme.notifier.changed.connect(self.refresh_icons)
         self.refresh_icons()
         self.retranslate()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def retranslate(self) -> None:
         texts = (

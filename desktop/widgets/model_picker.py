@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QComboBox, QWidget
 
+from desktop.widgets.retranslate import Retranslating
 
-class ModelPicker(QComboBox):
+
+class ModelPicker(Retranslating, QComboBox):
     """Items carry ``"ollama:NAME"`` or ``"gguf:PATH"`` (strings compare reliably in findData).
 
     A model chosen before the Ollama list arrives (``select_ollama``) stays chosen, and
@@ -20,11 +21,6 @@ class ModelPicker(QComboBox):
         super().__init__(parent)
         self._wanted: str | None = None
         self.retranslate()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def retranslate(self) -> None:
         self.setPlaceholderText(self.tr("No model yet"))

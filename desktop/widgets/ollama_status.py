@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from desktop import theme
 from desktop.widgets.common import button, label
+from desktop.widgets.retranslate import Retranslating
 
 
-class OllamaStatus(QWidget):
+class OllamaStatus(Retranslating, QWidget):
     start_requested = Signal()
     download_requested = Signal()
 
@@ -36,10 +37,8 @@ class OllamaStatus(QWidget):
         theme.notifier.changed.connect(self._render)
         self._render()
 
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self._render()
-        super().changeEvent(event)
+    def retranslate(self) -> None:
+        self._render()
 
     def set_state(self, state: Any) -> None:
         if state is not None and state.state in ("running", "unsupported"):

@@ -5,17 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop import theme
 from desktop.format import format_bytes, format_params
 from desktop.widgets.common import Card, badge, button, label, set_prop
+from desktop.widgets.retranslate import Retranslating
 
 COLUMNS = 3
 
 
-class SourceCard(Card):
+class SourceCard(Retranslating, Card):
     """Shows an ``engine.inspect.InspectReport``; ``change_requested`` = pick another."""
 
     change_requested = Signal()
@@ -56,11 +57,6 @@ class SourceCard(Card):
         self.body.addWidget(self.warnings)
         theme.notifier.changed.connect(self._refresh_icon)
         self.retranslate()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def retranslate(self) -> None:
         self.change.setText(self.tr("Choose another…"))
@@ -161,7 +157,7 @@ class SourceCard(Card):
     def _fill(self, facts: list[tuple[str, str]]) -> None:
         while self.grid.count():
             item = self.grid.takeAt(0)
-            widget = item.widget()
+            widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.deleteLater()
         for index, (key, value) in enumerate(facts):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QWidget
 
 from desktop import theme
 from desktop.format import RateMeter, format_amount, format_duration, format_rate
 from desktop.widgets.common import Card, label, set_prop
+from desktop.widgets.retranslate import Retranslating
 
 PENDING, ACTIVE, DONE, FAILED, STOPPED = "pending", "active", "done", "failed", "stopped"
 SKIPPED = "skipped"
@@ -43,7 +44,7 @@ class _Stage:
         self.bar.setValue(0)
 
 
-class StageProgress(Card):
+class StageProgress(Retranslating, Card):
     """Rows are declared with :meth:`set_stages`; unknown stage keys get a row of their own."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -58,11 +59,9 @@ class StageProgress(Card):
         self._stages: list[_Stage] = []
         theme.notifier.changed.connect(self._refresh_icons)
 
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            for stage in self._stages:
-                self._render(stage)
-        super().changeEvent(event)
+    def retranslate(self) -> None:
+        for stage in self._stages:
+            self._render(stage)
 
     # -- API ---------------------------------------------------------------------------
     def set_stages(self, stages: list[tuple[str, str]]) -> None:

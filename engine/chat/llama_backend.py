@@ -19,7 +19,7 @@ from engine.chat.messages import ChatChunk, ChatMessage, ChatStats, as_messages
 from engine.chat.prompt import render_prompt
 from engine.chat.thinking import ThinkingSplitter, prompt_opens_thinking
 from engine.errors import InputError, ResourceError
-from engine.ollama.payloads import normalize_parameters
+from engine.modelfile.parameters import normalize_parameters
 
 # Ollama's defaults (api/types.go DefaultOptions), so both backends sample alike.
 DEFAULT_OPTIONS: dict[str, Any] = {

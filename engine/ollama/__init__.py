@@ -5,6 +5,7 @@ the plain client. Facts about Ollama's behaviour are in ``docs`` (OLLAMA.md) and
 from Ollama's source in each module.
 """
 
+from engine.modelfile.parameters import normalize_parameters
 from engine.ollama.client import OllamaClient
 from engine.ollama.detect import find_ollama, is_installed
 from engine.ollama.errors import (
@@ -20,7 +21,7 @@ from engine.ollama.errors import (
 )
 from engine.ollama.host import parse_host, resolve_host
 from engine.ollama.names import ModelName, parse_model_name, same_model, validate_model_name
-from engine.ollama.payloads import normalize_digest, normalize_parameters
+from engine.ollama.payloads import normalize_digest
 from engine.ollama.register import RegisterResult, RegisterSpec, register_job
 from engine.ollama.responses import CreateStatus, ModelDetails, ModelSummary, ServerStatus
 from engine.ollama.versions import JSON_CREATE_SINCE, MIN_SUPPORTED, parse_version

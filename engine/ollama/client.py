@@ -17,8 +17,9 @@ from typing import Any
 import requests
 
 from engine import __version__
-from engine.chat.messages import ChatChunk, ChatMessage, ChatStats, as_messages
 from engine.errors import InputError, JobCancelled
+from engine.messages import ChatChunk, ChatMessage, ChatStats, as_messages
+from engine.modelfile.parameters import normalize_parameters
 from engine.ollama import errors as oe
 from engine.ollama.detect import is_installed
 from engine.ollama.host import resolve_host
@@ -27,7 +28,6 @@ from engine.ollama.payloads import (
     json_create_body,
     legacy_create_body,
     normalize_digest,
-    normalize_parameters,
 )
 from engine.ollama.responses import (
     CreateStatus,
@@ -69,6 +69,7 @@ class OllamaClient:
             # users often have a system proxy set that would swallow these requests).
             self._session.trust_env = False
         self._session.headers["User-Agent"] = f"tuneforge/{__version__}"
+        self._version: str | None = None  # GET /api/version, asked once per client
 
     def close(self) -> None:
         self._session.close()
@@ -109,7 +110,15 @@ class OllamaClient:
 
     # -- is it there? -----------------------------------------------------------------
     def version(self) -> str:
-        """``GET /api/version``; raises NotInstalled / NotRunning / NotOllama."""
+        """``GET /api/version`` (asked once, then remembered by this client).
+
+        Raises NotInstalled / NotRunning / NotOllama; a failure is not remembered.
+        """
+        if self._version is None:
+            self._version = self._ask_version()
+        return self._version
+
+    def _ask_version(self) -> str:
         try:
             resp = self._session.get(self._url("/api/version"), timeout=self.timeout)
         except requests.exceptions.RequestException as exc:
@@ -252,14 +261,15 @@ class OllamaClient:
             license=license,
             quantize=quantize,
         )
-        json_body = json_create_body(name, **fields)  # checks everything before sending
-        legacy_body = legacy_create_body(name, **fields)
+        # The body for the other form is built only if the server asks for it.
+        builders = (json_create_body, legacy_create_body)
+        check = builders[1](name, **fields)  # checks everything (Modelfile text too) first
         version = self.require_supported()
-        first, second = (
-            (json_body, legacy_body) if supports_json_create(version) else (legacy_body, json_body)
-        )
+        first, second = builders if supports_json_create(version) else builders[::-1]
         try:
-            self._create_stream(name, first, on_status)
+            self._create_stream(
+                name, check if first is legacy_create_body else first(name, **fields), on_status
+            )
         except oe.OllamaError as exc:
             # The version said one form and the server wants the other (a proxy in front,
             # a build with a wrong version string): try the other form once.
@@ -268,7 +278,7 @@ class OllamaClient:
                 "path or modelfile are required" in message
                 or "neither 'from' or 'files'" in message
             ):
-                self._create_stream(name, second, on_status)
+                self._create_stream(name, second(name, **fields), on_status)
             else:
                 raise
 

@@ -1,4 +1,7 @@
-"""Request bodies for ``/api/create``: parameter checks, the JSON form, the legacy Modelfile form.
+"""Request bodies for ``/api/create``: the JSON form and the legacy Modelfile form.
+
+Parameters, quoting and Modelfile text come from the one Modelfile model
+(:mod:`engine.modelfile`).
 
 Both forms carry the same model; which one is sent depends on the server version
 (see :mod:`engine.ollama.versions`).
@@ -6,15 +9,14 @@ Both forms carry the same model; which one is sent depends on the server version
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
-from functools import cache
-from importlib import resources
 from typing import Any
 
-from engine.chat.messages import ChatMessage, as_messages
 from engine.errors import InputError
+from engine.messages import ChatMessage, as_messages
+from engine.modelfile import Modelfile, ModelfileMessage, normalize_parameters
+from engine.modelfile.model import MESSAGE_ROLES
 
 _DIGEST = re.compile(r"^sha256[:-]([0-9a-fA-F]{64})$")
 GGUF_FILE_NAME = "model.gguf"
@@ -38,58 +40,6 @@ def normalize_digest(digest: str) -> str:
             field="digest",
         )
     return "sha256:" + match.group(1).lower()
-
-
-@cache
-def known_parameters() -> dict[str, str]:
-    text = resources.files("engine.ollama").joinpath("parameters.json").read_text(encoding="utf-8")
-    return {k: v for k, v in json.loads(text).items() if not k.startswith("_")}
-
-
-def normalize_parameters(parameters: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Check PARAMETER names and JSON types before Ollama stores them unvalidated.
-
-    Ollama keeps ``parameters`` as given and only fails at chat time (``option "stop"
-    must be of type array`` — ``api/types.go`` ``Options.FromMap``), so a wrong type
-    would register a model that cannot chat. ``stop`` may be given as one string; it is
-    sent as a list.
-    """
-    known = known_parameters()
-    out: dict[str, Any] = {}
-    for key, value in (parameters or {}).items():
-        kind = known.get(key)
-        if kind is None:
-            raise InputError(
-                f"unknown Ollama parameter {key!r}",
-                hint="Known parameters: " + ", ".join(sorted(known)) + ".",
-                field=f"parameters.{key}",
-            )
-        out[key] = _check_type(key, kind, value)
-    return out
-
-
-def _check_type(key: str, kind: str, value: Any) -> Any:
-    field = f"parameters.{key}"
-    if kind == "string_list":
-        items = [value] if isinstance(value, str) else value
-        if not isinstance(items, (list, tuple)) or not all(isinstance(s, str) for s in items):
-            raise InputError(f"parameter {key!r} must be a list of strings", field=field)
-        if any(not s for s in items):
-            raise InputError(f"parameter {key!r} contains an empty string", field=field)
-        return list(dict.fromkeys(items))
-    if kind == "bool":
-        if not isinstance(value, bool):
-            raise InputError(f"parameter {key!r} must be true or false, not {value!r}", field=field)
-        return value
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InputError(f"parameter {key!r} must be a number, not {value!r}", field=field)
-    if kind == "int":
-        if isinstance(value, float) and not value.is_integer():
-            raise InputError(
-                f"parameter {key!r} must be a whole number, not {value!r}", field=field
-            )
-        return int(value)
-    return float(value) if isinstance(value, int) else value
 
 
 def _license_list(license: str | Sequence[str] | None) -> list[str]:
@@ -165,31 +115,18 @@ def legacy_create_body(
     ``FROM @sha256:…`` names an uploaded blob (what ``ollama create`` itself sent before
     0.5.5 — ``cmd/cmd.go`` at v0.5.4; ``server/images.go`` CreateModel reads ``@``).
     """
-    lines = [f"FROM @{normalize_digest(gguf_digest)}"]
-    if template:
-        lines.append(f"TEMPLATE {modelfile_quote(template, field='template')}")
-    if system:
-        lines.append(f"SYSTEM {modelfile_quote(system, field='system')}")
-    for key, value in normalize_parameters(parameters).items():
-        values = value if isinstance(value, list) else [value]
-        for item in values:
-            text = item if isinstance(item, str) else json.dumps(item)
-            lines.append(
-                f"PARAMETER {key} {modelfile_quote(text, field=f'parameters.{key}', always=True)}"
-            )
-    for message in as_messages(messages or []):
-        if message.role not in ("system", "user", "assistant"):
-            raise InputError(
-                f"a Modelfile MESSAGE cannot have the role {message.role!r}",
-                field="messages",
-            )
-        lines.append(f"MESSAGE {message.role} {modelfile_quote(message.content, field='messages')}")
-    for text in _license_list(license):
-        lines.append(f"LICENSE {modelfile_quote(text, field='license')}")
+    modelfile = Modelfile(
+        from_path="@" + normalize_digest(gguf_digest),
+        template=template,
+        system=system,
+        parameters=parameters or {},
+        messages=tuple(_modelfile_messages(messages)),
+        licenses=tuple(_license_list(license)),
+    )
     body: dict[str, Any] = {
         "name": name,
         "model": name,
-        "modelfile": "\n".join(lines) + "\n",
+        "modelfile": modelfile.render(),
         "stream": True,
     }
     if quantize:
@@ -197,18 +134,14 @@ def legacy_create_body(
     return body
 
 
-def modelfile_quote(text: str, *, field: str, always: bool = False) -> str:
-    """Quote a Modelfile value the way Ollama's parser reads it back verbatim.
-
-    ``parser/parser.go``: a value in triple double quotes spans lines and keeps leading
-    and trailing newlines; a literal triple quote inside cannot be written.
-    """
-    if '"""' in text:
-        raise InputError(
-            f'the {field} contains """, which a Modelfile cannot hold',
-            hint="Remove the triple quotes from the text.",
-            field=field,
-        )
-    if always and "\n" not in text and '"' not in text:
-        return f'"{text}"'
-    return f'"""{text}"""'
+def _modelfile_messages(
+    messages: Sequence[ChatMessage | Mapping[str, Any]] | None,
+) -> list[ModelfileMessage]:
+    out = []
+    for message in as_messages(messages or []):
+        if message.role not in MESSAGE_ROLES:
+            raise InputError(
+                f"a Modelfile MESSAGE cannot have the role {message.role!r}", field="messages"
+            )
+        out.append(ModelfileMessage(role=message.role, content=message.content))
+    return out

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.chat.messages import ChatMessage
 from engine.errors import InputError
 from engine.jobs.context import JobContext
+from engine.messages import ChatMessage
 from engine.ollama.client import OllamaClient
 from engine.ollama.names import validate_model_name
 from engine.ollama.payloads import legacy_create_body, normalize_digest
@@ -55,7 +55,10 @@ class RegisterResult:
     host: str
 
 
-def register_job(spec: RegisterSpec, ctx: JobContext) -> RegisterResult:
+def register_job(
+    spec: RegisterSpec, ctx: JobContext, *, client: OllamaClient | None = None
+) -> RegisterResult:
+    """``client``: an open client to reuse (its server version is asked only once)."""
     name = validate_model_name(spec.name)
     path = Path(spec.gguf_path)
     size = _check_gguf(path)
@@ -71,63 +74,74 @@ def register_job(spec: RegisterSpec, ctx: JobContext) -> RegisterResult:
         quantize=spec.quantize,
     )
 
-    with OllamaClient(spec.host) as client:
-        version = client.require_supported()
-        ctx.log(f"Ollama {version} at {client.host}")
-        ctx.check_cancelled()
+    own_client = client is None
+    client = client or OllamaClient(spec.host)
+    try:
+        return _register(spec, ctx, client, name=name, path=path, size=size)
+    finally:
+        if own_client:
+            client.close()
 
-        digest = normalize_digest(spec.gguf_sha256) if spec.gguf_sha256 else _sha256_file(path, ctx)
-        ctx.check_cancelled()
 
-        uploaded = False
-        if client.has_blob(digest):
-            ctx.log("Ollama already has this GGUF; skipping the upload")
-        else:
-            ctx.log(f"uploading {path.name} ({size / 2**20:,.0f} MiB) to Ollama")
-            uploaded = client.push_blob(
-                path,
-                digest,
-                progress=lambda done, total: ctx.progress("uploading", done, total, unit="B"),
-                cancel_event=ctx.cancel_event,
-                skip_if_present=False,
-            )
-        # Last point where a cancel is honoured: the create is never sent after it.
-        ctx.check_cancelled()
+def _register(
+    spec: RegisterSpec, ctx: JobContext, client: OllamaClient, *, name: str, path: Path, size: int
+) -> RegisterResult:
+    version = client.require_supported()
+    ctx.log(f"Ollama {version} at {client.host}")
+    ctx.check_cancelled()
 
-        steps = 0
+    digest = normalize_digest(spec.gguf_sha256) if spec.gguf_sha256 else _sha256_file(path, ctx)
+    ctx.check_cancelled()
 
-        def on_status(status: CreateStatus) -> None:
-            nonlocal steps
-            if status.total:  # e.g. Ollama quantizing: a real fraction
-                ctx.progress(status.status, status.completed, status.total)
-                return
-            steps += 1
-            ctx.progress("registering", steps, 0)  # total unknown: a busy indicator
-            ctx.log(f"Ollama: {status.status}")
-
-        client.create(
-            name,
-            gguf_digest=digest,
-            template=spec.template,
-            system=spec.system,
-            parameters=spec.parameters,
-            messages=spec.messages,
-            license=spec.license,
-            quantize=spec.quantize,
-            on_status=on_status,
+    uploaded = False
+    if client.has_blob(digest):
+        ctx.log("Ollama already has this GGUF; skipping the upload")
+    else:
+        ctx.log(f"uploading {path.name} ({size / 2**20:,.0f} MiB) to Ollama")
+        uploaded = client.push_blob(
+            path,
+            digest,
+            progress=lambda done, total: ctx.progress("uploading", done, total, unit="B"),
+            cancel_event=ctx.cancel_event,
+            skip_if_present=False,
         )
-        if ctx.cancelled:
-            ctx.warn(f"the cancel came after the model was sent to Ollama; {name} is registered")
-        ctx.log(f"registered {name}")
-        return RegisterResult(
-            name=name,
-            digest=digest,
-            uploaded=uploaded,
-            size=size,
-            server_version=version,
-            create_form="json" if supports_json_create(version) else "modelfile",
-            host=client.host,
-        )
+    # Last point where a cancel is honoured: the create is never sent after it.
+    ctx.check_cancelled()
+
+    steps = 0
+
+    def on_status(status: CreateStatus) -> None:
+        nonlocal steps
+        if status.total:  # e.g. Ollama quantizing: a real fraction
+            ctx.progress(status.status, status.completed, status.total)
+            return
+        steps += 1
+        ctx.progress("registering", steps, 0)  # total unknown: a busy indicator
+        ctx.log(f"Ollama: {status.status}")
+
+    client.create(
+        name,
+        gguf_digest=digest,
+        template=spec.template,
+        system=spec.system,
+        parameters=spec.parameters,
+        messages=spec.messages,
+        license=spec.license,
+        quantize=spec.quantize,
+        on_status=on_status,
+    )
+    if ctx.cancelled:
+        ctx.warn(f"the cancel came after the model was sent to Ollama; {name} is registered")
+    ctx.log(f"registered {name}")
+    return RegisterResult(
+        name=name,
+        digest=digest,
+        uploaded=uploaded,
+        size=size,
+        server_version=version,
+        create_form="json" if supports_json_create(version) else "modelfile",
+        host=client.host,
+    )
 
 
 def _check_gguf(path: Path) -> int:

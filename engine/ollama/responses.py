@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.chat.messages import ChatChunk, ChatMessage, ChatStats
+from engine.messages import ChatChunk, ChatMessage, ChatStats
 
 
 @dataclass(frozen=True, kw_only=True)

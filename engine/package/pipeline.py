@@ -261,9 +261,26 @@ def _register(
     by_hand = f'ollama create {name} -f "{gguf_path.parent / "Modelfile"}"'
     if not spec.register:
         return False, f"only the files were made, as asked; to add it to Ollama: {by_hand}", name
-    from engine.ollama import OllamaClient, RegisterSpec, register_job
+    from engine.ollama import OllamaClient
 
-    status = OllamaClient(spec.host).status()
+    with OllamaClient(spec.host) as client:  # one client: GET /api/version is asked once
+        return _register_with(spec, name, gguf_path, sha256, modelfile, ctx, timings, client)
+
+
+def _register_with(
+    spec: PackageSpec,
+    name: str,
+    gguf_path: Path,
+    sha256: str,
+    modelfile: Any,
+    ctx: JobContext,
+    timings: dict[str, float],
+    client: Any,
+) -> tuple[bool, str | None, str]:
+    from engine.ollama import RegisterSpec, register_job
+
+    by_hand = f'ollama create {name} -f "{gguf_path.parent / "Modelfile"}"'
+    status = client.status()
     if not status.running:
         note = f"{status.message}. The files are ready; once Ollama runs: {by_hand}"
         ctx.warn(note)
@@ -280,6 +297,7 @@ def _register(
             host=spec.host,
         ),
         _mapped(ctx, "create"),
+        client=client,
     )
     timings["upload+create"] = time.monotonic() - t0
     return True, None, result.name

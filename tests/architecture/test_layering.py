@@ -5,6 +5,8 @@
   not even inside functions.
 - ``desktop`` never imports torch/transformers/peft/llama_cpp directly.
 - ``import engine`` and ``tuneforge inspect`` do not pull torch in at run time.
+- Inside the engine, packages import only their own layer or lower ones (``ENGINE_LAYERS``:
+  base < hf < stages < services < apps), and no packages import each other in a cycle.
 """
 
 from __future__ import annotations
@@ -100,74 +102,121 @@ def test_inspect_command_does_not_import_torch(tmp_path):
     assert not loaded & (HEAVY | QT), sorted(loaded & (HEAVY | QT))
 
 
-# The engine's internal layer order: a package imports only packages of its own layer or
-# below (lazy imports inside functions count too).
-ENGINE_LAYERS = {
-    "errors": 0,
-    "formats": 0,
-    "jobs": 0,
-    "hf": 1,
-    "convert": 2,
-    "inspect": 2,
-    "lora": 2,
-    "template": 2,
-    "modelfile": 2,
-    "quant": 2,
-    "ollama": 3,
-    "chat": 3,
-    "package": 4,
-    "cli": 4,
-}
-# Import cycles between packages of one layer that are gone and must stay gone.
-NO_CYCLES = (("convert", "inspect"), ("convert", "lora"))
+# -- the engine's internal layer order ------------------------------------------------
+# A package may import its own layer and the layers below it, never a layer above.
+# Every engine package and top-level module must be listed (a new one fails the test
+# until it is given a layer).
+ENGINE_LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("base", frozenset({"errors", "formats", "jobs", "messages", "sizes", "logfile"})),
+    ("hf", frozenset({"hf"})),
+    ("stages", frozenset({"convert", "quant", "lora", "template", "modelfile", "inspect"})),
+    ("services", frozenset({"ollama", "chat"})),
+    ("apps", frozenset({"package", "cli", "__main__", "selftest_model", "train"})),
+)
+# Import cycles between packages of one layer still to be removed (convert↔inspect and
+# convert↔lora are gone; the cycle test keeps them gone).
+KNOWN_CYCLES_TO_REMOVE: frozenset[frozenset[str]] = frozenset(
+    {
+        # found by this check, not named in issue 17: convert's encoder asks quant's
+        # planner (lazily) and quant imports convert; left to whoever owns convert/quant
+        frozenset({"convert", "quant"}),
+    }
+)
 
 
-def engine_imports(path: Path) -> set[str]:
-    """The ``engine.<package>`` names ``path`` imports (anywhere in the file)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        names: list[str] = []
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names = [node.module]
-        found.update(n.split(".")[1] for n in names if n.startswith("engine.") and "." in n)
+def _layer_of(package: str) -> int:
+    for index, (_, members) in enumerate(ENGINE_LAYERS):
+        if package in members:
+            return index
+    raise AssertionError(
+        f"engine/{package} has no layer: add it to ENGINE_LAYERS in {Path(__file__).name}"
+    )
+
+
+def engine_imports() -> list[tuple[str, int, str, str]]:
+    """(file, line, importing package, imported package) for each cross-package import."""
+    out = []
+    for path in python_files("engine"):
+        parts = path.relative_to(ROOT / "engine").with_suffix("").parts
+        if parts == ("__init__",):
+            continue
+        source = parts[0]
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            targets: list[str] = []
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                if node.module == "engine":
+                    targets = [f"engine.{alias.name}" for alias in node.names]
+                else:
+                    targets = [node.module]
+            for target in targets:
+                pieces = target.split(".")
+                if pieces[0] != "engine" or len(pieces) < 2 or pieces[1] == "__version__":
+                    continue
+                if pieces[1] != source:
+                    rel = path.relative_to(ROOT).as_posix()
+                    out.append((rel, node.lineno, source, pieces[1]))
+    return out
+
+
+def test_every_engine_package_has_a_layer():
+    for _, _, source, target in engine_imports():
+        _layer_of(source), _layer_of(target)
+
+
+def test_engine_never_imports_upward():
+    upward = [
+        f"{rel}:{line}: {source} ({ENGINE_LAYERS[_layer_of(source)][0]}) imports engine."
+        f"{target} ({ENGINE_LAYERS[_layer_of(target)][0]})"
+        for rel, line, source, target in engine_imports()
+        if _layer_of(target) > _layer_of(source)
+    ]
+    assert not upward, "imports from a higher layer:\n" + "\n".join(upward)
+
+
+def _cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected groups of more than one package (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in edges.get(node, ()):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                item = stack.pop()
+                group.append(item)
+                if item == node:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for node in sorted(edges):
+        if node not in index:
+            visit(node)
     return found
 
 
-def _package_of(path: Path) -> str:
-    parts = path.relative_to(ROOT / "engine").parts
-    return parts[0] if len(parts) > 1 else parts[0].removesuffix(".py")
-
-
-def _package_edges() -> dict[str, set[str]]:
+def test_engine_packages_import_each_other_in_no_cycle():
     edges: dict[str, set[str]] = {}
-    for path in python_files("engine"):
-        package = _package_of(path)
-        edges.setdefault(package, set()).update(engine_imports(path) - {package})
-    return edges
+    for _, _, source, target in engine_imports():
+        if frozenset({source, target}) not in KNOWN_CYCLES_TO_REMOVE:
+            edges.setdefault(source, set()).add(target)
+    assert not _cycles(edges), f"import cycles between engine packages: {_cycles(edges)}"
 
 
-@pytest.mark.parametrize(
-    "path",
-    [p for p in python_files("engine") if _package_of(p) in ENGINE_LAYERS],
-    ids=lambda p: str(p.relative_to(ROOT)),
-)
-def test_engine_layer_order(path):
-    package = _package_of(path)
-    layer = ENGINE_LAYERS[package]
-    above = {name for name in engine_imports(path) if ENGINE_LAYERS.get(name, -1) > layer}
-    assert not above, f"{path.relative_to(ROOT)} ({package}) imports a higher layer: {above}"
-
-
-def test_no_import_cycles_between_stages():
-    edges = _package_edges()
-    for a, b in NO_CYCLES:
-        assert not (b in edges.get(a, set()) and a in edges.get(b, set())), f"{a} <-> {b}"
-
-
-def test_layer_check_can_fail(tmp_path):
-    probe = tmp_path / "probe.py"
-    probe.write_text("def f():\n    from engine.package import package_job\n", encoding="utf-8")
-    assert engine_imports(probe) == {"package"}
+def test_layer_check_finds_upward_imports_and_cycles():
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert _cycles({"a": {"b"}, "b": set()}) == []
+    assert _layer_of("ollama") > _layer_of("modelfile") > _layer_of("errors")

@@ -152,8 +152,8 @@ def test_invalid_parameter_types(params, fragment):
 
 def test_unknown_parameter_lists_the_valid_ones():
     with pytest.raises(ParameterError) as err:
-        Modelfile(from_path="m.gguf", parameters={"mirostat_eta": 0.1})
-    assert "unknown parameter 'mirostat_eta'" in err.value.message
+        Modelfile(from_path="m.gguf", parameters={"temprature": 0.1})
+    assert "unknown parameter 'temprature'" in err.value.message
     assert "temperature" in err.value.hint and "num_ctx" in err.value.hint
 
 

@@ -16,7 +16,7 @@ from engine.ollama import (
     normalize_parameters,
 )
 from engine.ollama.errors import error_from_response
-from engine.ollama.payloads import legacy_create_body, modelfile_quote
+from engine.ollama.payloads import json_create_body, legacy_create_body
 from tests.ollama_double.modelfile import parse_modelfile
 
 HEX = "AbC" * 21 + "d"
@@ -38,11 +38,11 @@ def test_parameters_are_typed():
     assert normalize_parameters({"stop": ["a", "b", "a"]}) == {"stop": ["a", "b"]}
     assert normalize_parameters(None) == {}
     for bad, field in [
-        ({"temperature": True}, "parameters.temperature"),
-        ({"num_ctx": 1.5}, "parameters.num_ctx"),
-        ({"use_mmap": 1}, "parameters.use_mmap"),
-        ({"stop": [None]}, "parameters.stop"),
-        ({"nope": 1}, "parameters.nope"),
+        ({"temperature": True}, "temperature"),
+        ({"num_ctx": 1.5}, "num_ctx"),
+        ({"use_mmap": 1}, "use_mmap"),
+        ({"stop": [None]}, "stop"),
+        ({"nope": 1}, "nope"),
     ]:
         with pytest.raises(InputError) as info:
             normalize_parameters(bad)
@@ -83,7 +83,48 @@ def test_modelfile_values_read_back_verbatim(text):
 
 def test_triple_quotes_cannot_be_written():
     with pytest.raises(InputError, match='"""'):
-        modelfile_quote('a """ b', field="system")
+        legacy_create_body(
+            "m",
+            gguf_digest="sha256:" + "a" * 64,
+            template=None,
+            system='a """ b',
+            parameters=None,
+            messages=None,
+            license=None,
+            quantize=None,
+        )
+
+
+def test_text_parameter_values_are_read_like_ollama_formatparams():
+    """Where the two old normalizers disagreed: text for a typed parameter. Ollama reads
+    PARAMETER text with ``strconv`` (ollama/ollama ``api/types.go`` ``FormatParams``:
+    ParseFloat / ParseInt / ParseBool), so "0.7" is 0.7 and "T" is true; the body sent
+    carries JSON numbers/booleans, never the text (``Options.FromMap`` would reject it)."""
+    assert normalize_parameters({"temperature": "0.7", "num_ctx": "+8", "use_mmap": "T"}) == {
+        "num_ctx": 8,
+        "temperature": 0.7,
+        "use_mmap": True,
+    }
+    fields = dict(
+        gguf_digest="sha256:" + "a" * 64,
+        template=None,
+        system=None,
+        parameters={"temperature": "0.7", "use_mmap": "false", "stop": "<|im_end|>"},
+        messages=None,
+        license=None,
+        quantize=None,
+    )
+    assert json_create_body("m", **fields)["parameters"] == {
+        "temperature": 0.7,
+        "use_mmap": False,
+        "stop": ["<|im_end|>"],
+    }
+    commands = parse_modelfile(legacy_create_body("m", **fields)["modelfile"])
+    assert ("parameter", "temperature", "0.7") in commands
+    assert ("parameter", "use_mmap", "false") in commands
+    for bad in ({"temperature": "warm"}, {"num_ctx": "1.5"}, {"use_mmap": "yes"}):
+        with pytest.raises(InputError):
+            normalize_parameters(bad)
 
 
 @pytest.mark.parametrize(

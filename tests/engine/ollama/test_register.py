@@ -114,7 +114,7 @@ def test_input_errors_come_before_any_request(ollama_double, tiny_chat_gguf, tmp
     bad_param = run_job(
         register_job, _spec(tiny_chat_gguf, ollama_double.url, parameters={"stop": [""]})
     )
-    assert bad_param.status == "failed" and bad_param.error.field == "parameters.stop"
+    assert bad_param.status == "failed" and bad_param.error.field == "stop"
     not_gguf = tmp_path / "不是 gguf.gguf"
     not_gguf.write_bytes(b"PK\x03\x04 zip")
     wrong_file = run_job(register_job, _spec(tiny_chat_gguf, ollama_double.url, gguf_path=not_gguf))

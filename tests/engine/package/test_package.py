@@ -158,6 +158,8 @@ def test_package_gguf_source(tiny_models, ollama_double, tmp_path):
     assert result.file_type == "Q8_0" and result.sha256 == _sha(source)
     body = ollama_double.calls("POST", "/api/create")[0].body
     assert "<think>" in json.dumps(body["template"]) or "Thinking" in body["template"]
+    # one client for status, upload and create: the server version is asked once per run
+    assert len(ollama_double.calls("GET", "/api/version")) == 1
 
 
 def test_package_lora_adapter(tiny_lora_adapter, ollama_double, tmp_path):
