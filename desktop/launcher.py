@@ -54,6 +54,9 @@ def gui_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("path", nargs="?", help="a model folder, adapter folder or .gguf file")
     parser.add_argument("--version", action="version", version=f"tuneforge {__version__}")
+    parser.add_argument(
+        "--verbose", action="store_true", help="also print the log file's lines to stderr"
+    )
     # For bench/bench_gui_start.py: quit once the window has painted.
     parser.add_argument("--exit-after-show", action="store_true", help=argparse.SUPPRESS)
     return parser
@@ -83,4 +86,6 @@ def gui(argv: list[str] | None = None) -> int:
         app_argv.append(options.path)
     if options.exit_after_show:
         app_argv.append("--exit-after-show")
+    if options.verbose:
+        app_argv.append("--verbose")
     return app_main(app_argv)
