@@ -21,7 +21,6 @@ from engine.chat.errors import NativeCrashError
 from engine.chat.messages import ChatChunk, ChatMessage, ChatStats, as_messages
 from engine.errors import (
     InputError,
-    RemoteError,
     ResourceError,
     TuneforgeError,
     UnsupportedError,

@@ -9,8 +9,8 @@ from engine.errors import TuneforgeError
 
 CRASH_HINT = (
     "Try another quantization of the model (F16 or Q8_0 instead of a K-quant, or the "
-    "other way round), restart the model, and if it keeps crashing send the selftest "
-    "report (`tuneforge selftest`) with this message."
+    "other way round), or restart the model; if it keeps crashing, send this message "
+    "with the self-test report (`tuneforge-cli --selftest`, see the README)."
 )
 
 

@@ -35,7 +35,7 @@ def _maybe_crash(stage: str) -> None:
         import faulthandler
 
         faulthandler.disable()
-        faulthandler._sigsegv()  # a real segmentation fault, on every platform
+        faulthandler._sigsegv()  # type: ignore[attr-defined]  # a real segmentation fault, on every platform
     os.abort()
 
 
@@ -125,14 +125,14 @@ def main() -> int:
         backend = LlamaChatBackend(
             Path(first["path"]), n_ctx=int(first["n_ctx"]), chat_template=first.get("template")
         )
-    except Exception as exc:  # noqa: BLE001 - every failure goes back as a structured error
+    except Exception as exc:  # every failure goes back as a structured error
         send({"event": "error", "error": _error(exc)})
         return 1
     send({"event": "ready", "chat_template": backend.chat_template, "n_ctx": backend.llm.n_ctx()})
     while (request := requests.get()) is not None:
         try:
             _serve(backend, request, send)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             send({"event": "error", "error": _error(exc)})
     backend.close()
     return 0
