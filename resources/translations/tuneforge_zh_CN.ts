@@ -4,134 +4,165 @@
 <context>
     <name>ChatPage</name>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="153"/>
+        <location filename="../../desktop/pages/chat_page.py" line="166"/>
         <source>Chat</source>
         <translation>对话</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="154"/>
+        <location filename="../../desktop/pages/chat_page.py" line="167"/>
         <source>Open GGUF…</source>
         <translation>打开 GGUF…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="155"/>
+        <location filename="../../desktop/pages/chat_page.py" line="168"/>
         <source>Chat with a local .gguf file without Ollama</source>
         <translation>不经过 Ollama，直接与本地 .gguf 文件对话</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="156"/>
+        <location filename="../../desktop/pages/chat_page.py" line="169"/>
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="157"/>
+        <location filename="../../desktop/pages/chat_page.py" line="170"/>
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="158"/>
+        <location filename="../../desktop/pages/chat_page.py" line="171"/>
         <source>System prompt</source>
         <translation>系统提示词</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="159"/>
+        <location filename="../../desktop/pages/chat_page.py" line="172"/>
         <source>Optional: how the model should behave</source>
         <translation>可选：模型应如何表现</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="160"/>
+        <location filename="../../desktop/pages/chat_page.py" line="173"/>
         <source>Temperature</source>
         <translation>温度</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="162"/>
+        <location filename="../../desktop/pages/chat_page.py" line="175"/>
         <source>Message the model (Enter to send, Shift+Enter for a new line)</source>
         <translation>给模型发消息（Enter 发送，Shift+Enter 换行）</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="164"/>
+        <location filename="../../desktop/pages/chat_page.py" line="177"/>
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="165"/>
+        <location filename="../../desktop/pages/chat_page.py" line="178"/>
+        <source>Restart the model</source>
+        <translation>重新启动模型</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="181"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="166"/>
+        <location filename="../../desktop/pages/chat_page.py" line="182"/>
         <source>Pick a model above and say hello.</source>
         <translation>在上方选择一个模型，打个招呼吧。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="207"/>
+        <location filename="../../desktop/pages/chat_page.py" line="223"/>
         <source>Choose a GGUF file</source>
         <translation>选择 GGUF 文件</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="207"/>
+        <location filename="../../desktop/pages/chat_page.py" line="223"/>
         <source>GGUF models (*.gguf);;All files (*)</source>
         <translation>GGUF 模型 (*.gguf);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="255"/>
+        <location filename="../../desktop/pages/chat_page.py" line="271"/>
         <source>Waiting for the first token…</source>
         <translation>等待第一个 token…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="274"/>
+        <location filename="../../desktop/pages/chat_page.py" line="290"/>
+        <location filename="../../desktop/pages/chat_page.py" line="390"/>
         <source>Loading the model…</source>
         <translation>正在加载模型…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="286"/>
+        <location filename="../../desktop/pages/chat_page.py" line="302"/>
         <source>{n} tokens · ≈ {rate:.1f} tokens/s</source>
         <translation>{n} 个 token · 约 {rate:.1f} token/秒</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="170"/>
-        <location filename="../../desktop/pages/chat_page.py" line="173"/>
-        <location filename="../../desktop/pages/chat_page.py" line="309"/>
+        <location filename="../../desktop/pages/chat_page.py" line="186"/>
+        <location filename="../../desktop/pages/chat_page.py" line="189"/>
+        <location filename="../../desktop/pages/chat_page.py" line="325"/>
         <source>Stopped.</source>
         <translation>已停止。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="320"/>
+        <location filename="../../desktop/pages/chat_page.py" line="336"/>
         <source>{n} tokens</source>
         <translation>{n} 个 token</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="322"/>
+        <location filename="../../desktop/pages/chat_page.py" line="338"/>
         <source>{rate:.1f} tokens/s</source>
         <translation>{rate:.1f} token/秒</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="324"/>
+        <location filename="../../desktop/pages/chat_page.py" line="340"/>
         <source>prompt {n} tokens</source>
         <translation>提示词 {n} 个 token</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="326"/>
+        <location filename="../../desktop/pages/chat_page.py" line="342"/>
         <source>stopped at the length limit</source>
         <translation>达到长度上限后停止</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="342"/>
+        <location filename="../../desktop/pages/chat_page.py" line="361"/>
         <source>The chat failed</source>
         <translation>对话失败</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="361"/>
+        <location filename="../../desktop/pages/chat_page.py" line="369"/>
+        <source>llama.cpp crashed while running {model} ({signal}). The app is fine; only the model stopped.</source>
+        <translation>llama.cpp 在运行 {model} 时崩溃（{signal}）。应用本身没有问题，只是模型停止了。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="373"/>
+        <source>Restart the model to try again. If it crashes again, try another quantization of the model (F16 or Q8_0), and send the self-test report.</source>
+        <translation>请重新启动模型再试一次。如果仍然崩溃，请换用模型的其他量化版本（F16 或 Q8_0），并发送自检报告。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="379"/>
+        <source>Last output of llama.cpp:</source>
+        <translation>llama.cpp 最后的输出：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="407"/>
+        <source>The model is loaded again.</source>
+        <translation>模型已重新加载。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="416"/>
+        <source>The model could not be loaded</source>
+        <translation>无法加载模型</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="436"/>
         <source>Export the conversation</source>
         <translation>导出对话</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="363"/>
+        <location filename="../../desktop/pages/chat_page.py" line="438"/>
         <source>Markdown (*.md)</source>
         <translation>Markdown (*.md)</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="381"/>
+        <location filename="../../desktop/pages/chat_page.py" line="456"/>
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
