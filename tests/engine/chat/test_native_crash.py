@@ -106,3 +106,25 @@ def test_package_without_ollama_survives_a_crash(tiny_models, tmp_path, monkeypa
     assert "could not run because llama.cpp crashed" in captured.out
     assert "Traceback" not in captured.out + captured.err
     assert not [p for p in os.listdir(out) if p.endswith(".partial")]
+
+
+def test_frozen_app_starts_the_chat_child_through_job_child(tiny_chat_gguf):
+    """The bundle runs ``Tuneforge.exe --job-child --llama-chat`` (child_backend.child_command)."""
+    import json
+    import subprocess
+
+    code = (
+        "import sys; sys.argv = ['Tuneforge', '--job-child', '--llama-chat']\n"
+        "from engine.cli.main import main; sys.exit(main(sys.argv[1:]))"
+    )
+    request = {"op": "load", "path": str(tiny_chat_gguf[0]), "n_ctx": 128, "template": None}
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        input=json.dumps(request) + "\n",
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout.splitlines()[0])["event"] == "ready"
