@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -21,13 +22,19 @@ def llama_cpp_or_skip():
     return pytest.importorskip("llama_cpp.llama_cpp", reason="llama-cpp-python is not installed")
 
 
+_QUANTIZER: Any = None
+
+
 def llama_quantize(source: Path, dest: Path, ftype: int, *, threads: int = 2) -> None:
-    """The reference: llama.cpp's llama_model_quantize, in a subprocess (logs silenced):
-    a native crash there fails one test (tests/fixtures/isolated.py)."""
-    from tests.fixtures.isolated import run_isolated
+    """The reference: llama.cpp's llama_model_quantize, in a kept-alive subprocess (logs
+    silenced): a native crash there fails one test (tests/fixtures/isolated.py)."""
+    global _QUANTIZER
+    from tests.fixtures.isolated import IsolatedObject
 
     llama_cpp_or_skip()
-    status = run_isolated("tests.fixtures.llama_runs:quantize", source, dest, ftype, threads)
+    if _QUANTIZER is None or not _QUANTIZER.alive:
+        _QUANTIZER = IsolatedObject("tests.fixtures.llama_runs:Quantizer")
+    status = _QUANTIZER.quantize(source, dest, ftype, threads)
     assert status == 0, f"llama_model_quantize failed for {source}"
 
 
