@@ -290,10 +290,12 @@ _backends: dict[tuple[str | None, str | None, str | None], Any] = {}
 def chat_job(request: ChatRequest, ctx: Any) -> Any:
     """Stream one answer; chunks are posted to the GUI (``ctx.post``); returns the stats.
 
-    A local GGUF backend (llama.cpp in-process) is kept open between turns: loading it
-    is the slow part.
+    A local GGUF backend (llama.cpp in a child process) is kept open between turns:
+    loading it is the slow part. If llama.cpp crashes, the dead backend is dropped and
+    the ``NativeCrashError`` reaches the page, which offers :func:`restart_chat_model`.
     """
     from engine.chat import open_backend
+    from engine.chat.errors import NativeCrashError
 
     key = (request.model, request.gguf, request.host)
     backend = _backends.get(key)
@@ -306,18 +308,36 @@ def chat_job(request: ChatRequest, ctx: Any) -> Any:
         else:
             backend = open_backend(model=request.model, host=request.host or None)
     stats = None
-    for chunk in backend.stream(
-        list(request.messages),
-        options=request.options or None,
-        think=request.think,
-        cancel_event=ctx.cancel_event,
-    ):
-        ctx.post(chunk)
-        if chunk.done:
-            stats = chunk.stats
+    try:
+        for chunk in backend.stream(
+            list(request.messages),
+            options=request.options or None,
+            think=request.think,
+            cancel_event=ctx.cancel_event,
+        ):
+            ctx.post(chunk)
+            if chunk.done:
+                stats = chunk.stats
+    except NativeCrashError:
+        if _backends.get(key) is backend:
+            del _backends[key]
+        backend.close()
+        raise
     if request.model:
         backend.close()
     return stats
+
+
+def restart_chat_model(request: ChatRequest, ctx: Any) -> str:
+    """Load the request's local GGUF again in a fresh llama.cpp child (after a crash)."""
+    from engine.chat import open_backend
+
+    assert request.gguf, "only a local GGUF runs in a llama.cpp child"
+    close_chat_backends()
+    ctx.progress("loading", 0, 0)
+    backend = open_backend(gguf=request.gguf)
+    _backends[(request.model, request.gguf, request.host)] = backend
+    return Path(request.gguf).name
 
 
 def close_chat_backends() -> None:

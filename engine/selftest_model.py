@@ -329,17 +329,17 @@ def _dist_version(module: str) -> str:
 
 
 def generate_reply(gguf_path: Path, *, max_tokens: int = 16) -> GeneratedReply:
-    """Load ``gguf_path`` with llama.cpp (in-process chat backend), tokenize :data:`REPLY`
+    """Load ``gguf_path`` with llama.cpp (the chat child process), tokenize :data:`REPLY`
     and answer one user turn greedily."""
     from engine.chat import join_answer, open_backend
-    from engine.chat.llama_backend import LlamaChatBackend
+    from engine.chat.child_backend import ChildLlamaBackend
 
     started = time.perf_counter()
     backend = open_backend(gguf=gguf_path, n_ctx=256)
     loaded = time.perf_counter()
     try:
-        assert isinstance(backend, LlamaChatBackend)
-        reply_ids = tuple(backend.llm.tokenize(REPLY.encode("utf-8"), add_bos=False, special=True))
+        assert isinstance(backend, ChildLlamaBackend)
+        reply_ids = tuple(backend.tokenize(REPLY))
         chunks = list(
             backend.stream(
                 [{"role": "user", "content": "Who are you?"}],

@@ -143,6 +143,19 @@ class ChatPage(Page):
         self.stats = label(role="faint")
         self.stats.setObjectName("ChatStats")
         self.column.addWidget(self.stats)
+        self.crash_box = Card(margins=10, spacing=6)
+        self.crash_box.setObjectName("ChatCrashBox")
+        self.crash_label = label()
+        self.crash_label.setObjectName("ChatCrashMessage")
+        self.crash_label.setWordWrap(True)
+        self.restart_button = button(role="primary")
+        self.restart_button.setObjectName("RestartModelButton")
+        self.restart_button.clicked.connect(self.restart_model)
+        self.crash_box.body.addWidget(self.crash_label)
+        self.crash_box.body.addWidget(self.restart_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.crash_box.hide()
+        self.column.addWidget(self.crash_box)
+        self._crash: Any = None
 
         ThemedIcons(self)
         monitor.changed.connect(self._ollama_changed)
@@ -162,6 +175,9 @@ class ChatPage(Page):
             self.tr("Message the model (Enter to send, Shift+Enter for a new line)")
         )
         self.send_button.setText(self.tr("Send"))
+        self.restart_button.setText(self.tr("Restart the model"))
+        if self._crash is not None:
+            self._show_crash(self._crash)
         self.stop_button.setText(self.tr("Stop"))
         self.view.placeholder.setText(self.tr("Pick a model above and say hello."))
         for bubble in self.view.bubbles:  # answers already given, in the new language
@@ -343,7 +359,66 @@ class ChatPage(Page):
             self.view.remove_last()
             self.input.setPlainText(last["content"])
         self.stats.setText("")
+        if getattr(error, "code", None) == "native_crash":
+            self._show_crash(error)  # a box on the page with a restart button, no dialog
+            return
         error_dialog(self, self.tr("The chat failed"), error)
+
+    # -- llama.cpp crashed -----------------------------------------------------------------
+    def _show_crash(self, error: Any) -> None:
+        self._crash = error
+        details = getattr(error, "details", None) or {}
+        name = Path(error.path).name if getattr(error, "path", None) else ""
+        text = self.tr(
+            "llama.cpp crashed while running {model} ({signal}). The app is fine; "
+            "only the model stopped."
+        ).format(model=name, signal=details.get("signal") or getattr(error, "signal", "?"))
+        advice = self.tr(
+            "Restart the model to try again. If it crashes again, try another "
+            "quantization of the model (F16 or Q8_0), and send the self-test report."
+        )
+        tail = str(details.get("stderr") or getattr(error, "stderr_tail", "") or "")
+        lines = [text, advice]
+        if tail:
+            lines.append(self.tr("Last output of llama.cpp:") + "\n" + tail[-600:])
+        self.crash_label.setText("\n\n".join(lines))
+        self.crash_box.show()
+        self._update_buttons()
+
+    def restart_model(self) -> None:
+        target = self.current_target()
+        if target is None or target[0] != "gguf" or self.job is not None:
+            return
+        self.crash_box.hide()
+        self._crash = None
+        self.stats.setText(self.tr("Loading the model…"))
+        request = backend.ChatRequest(
+            messages=(),
+            gguf=target[1],
+            host=self.settings.values.ollama_host or None,
+        )
+        self.job = jobs.start_job(
+            backend.restart_chat_model,
+            request,
+            owner=self,
+            on_result=self._restarted,
+            on_error=self._restart_failed,
+        )
+        self._update_buttons()
+
+    def _restarted(self, _name: str) -> None:
+        self.job = None
+        self.stats.setText(self.tr("The model is loaded again."))
+        self._update_buttons()
+
+    def _restart_failed(self, error: Any) -> None:
+        self.job = None
+        self.stats.setText("")
+        if getattr(error, "code", None) == "native_crash":
+            self._show_crash(error)
+        else:
+            error_dialog(self, self.tr("The model could not be loaded"), error)
+        self._update_buttons()
 
     def clear(self) -> None:
         if self.job is not None:
@@ -393,3 +468,4 @@ class ChatPage(Page):
         self.export_button.setEnabled(bool(self.history) and not busy)
         self.model_combo.setEnabled(not busy)
         self.open_gguf.setEnabled(not busy)
+        self.restart_button.setEnabled(not busy)

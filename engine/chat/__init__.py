@@ -1,4 +1,5 @@
-"""One streaming chat interface over two backends: a model in Ollama, or a GGUF in-process.
+"""One streaming chat interface over two backends: a model in Ollama, or a GGUF run by
+llama.cpp in a child process (``child_backend``; a crash there is ``errors.NativeCrashError``).
 
 Backends are imported lazily (``open_backend``) so ``import engine.chat`` stays light and
 never loads llama.cpp.

@@ -42,14 +42,15 @@ def open_backend(
     n_ctx: int = 4096,
     template: str | None = None,
 ) -> ChatBackend:
-    """An Ollama model by name (``model``) or a local ``.gguf`` file run in-process."""
+    """An Ollama model by name (``model``) or a local ``.gguf`` file run by
+    llama.cpp in a child process (a native crash there is a ``NativeCrashError``)."""
     if (model is None) == (gguf is None):
         raise ValueError("give exactly one of model= or gguf=")
     if model is not None:
         from engine.chat.ollama_backend import OllamaChatBackend
 
         return OllamaChatBackend(model, host=host)
-    from engine.chat.llama_backend import LlamaChatBackend
+    from engine.chat.child_backend import ChildLlamaBackend
 
     assert gguf is not None
-    return LlamaChatBackend(Path(gguf), n_ctx=n_ctx, chat_template=template)
+    return ChildLlamaBackend(Path(gguf), n_ctx=n_ctx, chat_template=template)

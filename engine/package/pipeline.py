@@ -317,12 +317,17 @@ def _smoke(
 
     t0 = time.monotonic()
     ctx.progress("smoke", 0, SMOKE_MAX_TOKENS, unit="tokens")
-    backend = (
-        open_backend(model=registered_name, host=spec.host)
-        if registered_name
-        else open_backend(gguf=gguf_path)
-    )
+    from engine.chat.errors import NativeCrashError
+
     content, thinking, done_reason, count, n = [], [], None, None, 0
+    try:
+        backend = (
+            open_backend(model=registered_name, host=spec.host)
+            if registered_name
+            else open_backend(gguf=gguf_path)
+        )
+    except NativeCrashError as exc:
+        return _smoke_crashed(exc, ctx, timings, t0)
     try:
         options = {"num_predict": SMOKE_MAX_TOKENS, "temperature": 0}
         for chunk in backend.stream(
@@ -336,6 +341,8 @@ def _smoke(
             ctx.progress("smoke", min(n, SMOKE_MAX_TOKENS), SMOKE_MAX_TOKENS, unit="tokens")
             if chunk.done and chunk.stats:
                 done_reason, count = chunk.stats.done_reason, chunk.stats.completion_tokens
+    except NativeCrashError as exc:
+        return _smoke_crashed(exc, ctx, timings, t0)
     finally:
         backend.close()
     ctx.check_cancelled()
@@ -352,6 +359,21 @@ def _smoke(
         ctx.warn(f"smoke chat: {problem}")
     timings["smoke"] = time.monotonic() - t0
     return result
+
+
+def _smoke_crashed(exc: Any, ctx: JobContext, timings: dict[str, float], t0: float) -> SmokeResult:
+    """llama.cpp died in its child process: the files stay, the summary says why."""
+    problem = (
+        f"the local check could not run because llama.cpp crashed ({exc.signal}); "
+        "the GGUF and Modelfile are written. Try another quantization (F16 or Q8_0) "
+        "or register the model in Ollama and chat there"
+    )
+    ctx.warn(f"smoke chat: {problem}")
+    ctx.log(str(exc), level="warning")
+    timings["smoke"] = time.monotonic() - t0
+    return SmokeResult(
+        ok=False, reply="", thinking="", done_reason="crashed", eval_count=None, problems=(problem,)
+    )
 
 
 # -- helpers ---------------------------------------------------------------------------

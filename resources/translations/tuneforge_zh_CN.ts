@@ -4,134 +4,165 @@
 <context>
     <name>ChatPage</name>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="153"/>
+        <location filename="../../desktop/pages/chat_page.py" line="166"/>
         <source>Chat</source>
         <translation>对话</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="154"/>
+        <location filename="../../desktop/pages/chat_page.py" line="167"/>
         <source>Open GGUF…</source>
         <translation>打开 GGUF…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="155"/>
+        <location filename="../../desktop/pages/chat_page.py" line="168"/>
         <source>Chat with a local .gguf file without Ollama</source>
         <translation>不经过 Ollama，直接与本地 .gguf 文件对话</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="156"/>
+        <location filename="../../desktop/pages/chat_page.py" line="169"/>
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="157"/>
+        <location filename="../../desktop/pages/chat_page.py" line="170"/>
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="158"/>
+        <location filename="../../desktop/pages/chat_page.py" line="171"/>
         <source>System prompt</source>
         <translation>系统提示词</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="159"/>
+        <location filename="../../desktop/pages/chat_page.py" line="172"/>
         <source>Optional: how the model should behave</source>
         <translation>可选：模型应如何表现</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="160"/>
+        <location filename="../../desktop/pages/chat_page.py" line="173"/>
         <source>Temperature</source>
         <translation>温度</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="162"/>
+        <location filename="../../desktop/pages/chat_page.py" line="175"/>
         <source>Message the model (Enter to send, Shift+Enter for a new line)</source>
         <translation>给模型发消息（Enter 发送，Shift+Enter 换行）</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="164"/>
+        <location filename="../../desktop/pages/chat_page.py" line="177"/>
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="165"/>
+        <location filename="../../desktop/pages/chat_page.py" line="178"/>
+        <source>Restart the model</source>
+        <translation>重新启动模型</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="181"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="166"/>
+        <location filename="../../desktop/pages/chat_page.py" line="182"/>
         <source>Pick a model above and say hello.</source>
         <translation>在上方选择一个模型，打个招呼吧。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="207"/>
+        <location filename="../../desktop/pages/chat_page.py" line="223"/>
         <source>Choose a GGUF file</source>
         <translation>选择 GGUF 文件</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="207"/>
+        <location filename="../../desktop/pages/chat_page.py" line="223"/>
         <source>GGUF models (*.gguf);;All files (*)</source>
         <translation>GGUF 模型 (*.gguf);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="255"/>
+        <location filename="../../desktop/pages/chat_page.py" line="275"/>
         <source>Waiting for the first token…</source>
         <translation>等待第一个 token…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="274"/>
+        <location filename="../../desktop/pages/chat_page.py" line="294"/>
+        <location filename="../../desktop/pages/chat_page.py" line="394"/>
         <source>Loading the model…</source>
         <translation>正在加载模型…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="286"/>
+        <location filename="../../desktop/pages/chat_page.py" line="306"/>
         <source>{n} tokens · ≈ {rate:.1f} tokens/s</source>
         <translation>{n} 个 token · 约 {rate:.1f} token/秒</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="170"/>
-        <location filename="../../desktop/pages/chat_page.py" line="173"/>
-        <location filename="../../desktop/pages/chat_page.py" line="309"/>
+        <location filename="../../desktop/pages/chat_page.py" line="186"/>
+        <location filename="../../desktop/pages/chat_page.py" line="189"/>
+        <location filename="../../desktop/pages/chat_page.py" line="329"/>
         <source>Stopped.</source>
         <translation>已停止。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="320"/>
+        <location filename="../../desktop/pages/chat_page.py" line="340"/>
         <source>{n} tokens</source>
         <translation>{n} 个 token</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="322"/>
+        <location filename="../../desktop/pages/chat_page.py" line="342"/>
         <source>{rate:.1f} tokens/s</source>
         <translation>{rate:.1f} token/秒</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="324"/>
+        <location filename="../../desktop/pages/chat_page.py" line="344"/>
         <source>prompt {n} tokens</source>
         <translation>提示词 {n} 个 token</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="326"/>
+        <location filename="../../desktop/pages/chat_page.py" line="346"/>
         <source>stopped at the length limit</source>
         <translation>达到长度上限后停止</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="342"/>
+        <location filename="../../desktop/pages/chat_page.py" line="365"/>
         <source>The chat failed</source>
         <translation>对话失败</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="361"/>
+        <location filename="../../desktop/pages/chat_page.py" line="373"/>
+        <source>llama.cpp crashed while running {model} ({signal}). The app is fine; only the model stopped.</source>
+        <translation>llama.cpp 在运行 {model} 时崩溃（{signal}）。应用本身没有问题，只是模型停止了。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="377"/>
+        <source>Restart the model to try again. If it crashes again, try another quantization of the model (F16 or Q8_0), and send the self-test report.</source>
+        <translation>请重新启动模型再试一次。如果仍然崩溃，请换用模型的其他量化版本（F16 或 Q8_0），并发送自检报告。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="383"/>
+        <source>Last output of llama.cpp:</source>
+        <translation>llama.cpp 最后的输出：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="411"/>
+        <source>The model is loaded again.</source>
+        <translation>模型已重新加载。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="420"/>
+        <source>The model could not be loaded</source>
+        <translation>无法加载模型</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="440"/>
         <source>Export the conversation</source>
         <translation>导出对话</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="363"/>
+        <location filename="../../desktop/pages/chat_page.py" line="442"/>
         <source>Markdown (*.md)</source>
         <translation>Markdown (*.md)</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="381"/>
+        <location filename="../../desktop/pages/chat_page.py" line="460"/>
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
@@ -157,37 +188,37 @@
 <context>
     <name>DropZone</name>
     <message>
-        <location filename="../../desktop/widgets/drop_zone.py" line="68"/>
+        <location filename="../../desktop/widgets/drop_zone.py" line="69"/>
         <source>Drop a model folder, LoRA adapter or .gguf</source>
         <translation>拖入模型文件夹、LoRA 适配器或 .gguf 文件</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/drop_zone.py" line="69"/>
+        <location filename="../../desktop/widgets/drop_zone.py" line="70"/>
         <source>Drop it anywhere on this window, or choose it here.</source>
         <translation>拖到窗口任意位置即可，也可以在这里选择。</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/drop_zone.py" line="70"/>
+        <location filename="../../desktop/widgets/drop_zone.py" line="71"/>
         <source>Choose folder…</source>
         <translation>选择文件夹…</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/drop_zone.py" line="71"/>
+        <location filename="../../desktop/widgets/drop_zone.py" line="72"/>
         <source>Choose .gguf file…</source>
         <translation>选择 .gguf 文件…</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/drop_zone.py" line="85"/>
+        <location filename="../../desktop/widgets/drop_zone.py" line="81"/>
         <source>Choose a model or adapter folder</source>
         <translation>选择模型或适配器文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/drop_zone.py" line="92"/>
+        <location filename="../../desktop/widgets/drop_zone.py" line="88"/>
         <source>Choose a GGUF file</source>
         <translation>选择 GGUF 文件</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/drop_zone.py" line="94"/>
+        <location filename="../../desktop/widgets/drop_zone.py" line="90"/>
         <source>GGUF models (*.gguf);;All files (*)</source>
         <translation>GGUF 模型 (*.gguf);;所有文件 (*)</translation>
     </message>
@@ -323,42 +354,42 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../desktop/main_window.py" line="141"/>
+        <location filename="../../desktop/main_window.py" line="142"/>
         <source>Package</source>
         <translation>打包</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="142"/>
+        <location filename="../../desktop/main_window.py" line="143"/>
         <source>Models</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="143"/>
+        <location filename="../../desktop/main_window.py" line="144"/>
         <source>Chat</source>
         <translation>对话</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="144"/>
+        <location filename="../../desktop/main_window.py" line="145"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="262"/>
+        <location filename="../../desktop/main_window.py" line="258"/>
         <source>Quit Tuneforge</source>
         <translation>退出 Tuneforge</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="263"/>
+        <location filename="../../desktop/main_window.py" line="259"/>
         <source>A model is being created.</source>
         <translation>正在创建模型。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="264"/>
+        <location filename="../../desktop/main_window.py" line="260"/>
         <source>Quitting stops it and removes its partial files.</source>
         <translation>退出会停止创建并删除未完成的文件。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="265"/>
+        <location filename="../../desktop/main_window.py" line="261"/>
         <source>Stop and quit</source>
         <translation>停止并退出</translation>
     </message>
@@ -366,7 +397,7 @@
 <context>
     <name>MessageBubble</name>
     <message>
-        <location filename="../../desktop/widgets/chat_view.py" line="74"/>
+        <location filename="../../desktop/widgets/chat_view.py" line="70"/>
         <source>Thinking</source>
         <translation>思考过程</translation>
     </message>
@@ -374,12 +405,12 @@
 <context>
     <name>ModelPicker</name>
     <message>
-        <location filename="../../desktop/widgets/model_picker.py" line="30"/>
+        <location filename="../../desktop/widgets/model_picker.py" line="26"/>
         <source>No model yet</source>
         <translation>还没有模型</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/model_picker.py" line="41"/>
+        <location filename="../../desktop/widgets/model_picker.py" line="37"/>
         <source>{name} (local GGUF)</source>
         <translation>{name}（本地 GGUF）</translation>
     </message>
@@ -434,7 +465,7 @@
     </message>
     <message>
         <location filename="../../desktop/pages/models_page.py" line="150"/>
-        <location filename="../../desktop/pages/models_page.py" line="332"/>
+        <location filename="../../desktop/pages/models_page.py" line="335"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
@@ -496,22 +527,22 @@
         <translation>加载中…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/models_page.py" line="327"/>
+        <location filename="../../desktop/pages/models_page.py" line="330"/>
         <source>Delete model</source>
         <translation>删除模型</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/models_page.py" line="328"/>
+        <location filename="../../desktop/pages/models_page.py" line="331"/>
         <source>Delete {name} from Ollama?</source>
         <translation>要从 Ollama 中删除 {name} 吗？</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/models_page.py" line="330"/>
+        <location filename="../../desktop/pages/models_page.py" line="333"/>
         <source>The model is removed from Ollama. GGUF files Tuneforge saved stay where they are.</source>
         <translation>模型将从 Ollama 中移除。Tuneforge 保存的 GGUF 文件会保留在原处。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/models_page.py" line="343"/>
+        <location filename="../../desktop/pages/models_page.py" line="346"/>
         <source>Deleting failed</source>
         <translation>删除失败</translation>
     </message>
@@ -519,47 +550,47 @@
 <context>
     <name>OllamaStatus</name>
     <message>
-        <location filename="../../desktop/widgets/ollama_status.py" line="64"/>
+        <location filename="../../desktop/widgets/ollama_status.py" line="63"/>
         <source>Checking Ollama…</source>
         <translation>正在检查 Ollama…</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/ollama_status.py" line="66"/>
+        <location filename="../../desktop/widgets/ollama_status.py" line="65"/>
         <source>Ollama {version} is running at {host}</source>
         <translation>Ollama {version} 正在 {host} 运行</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/ollama_status.py" line="71"/>
+        <location filename="../../desktop/widgets/ollama_status.py" line="70"/>
         <source>Ollama {version} is too old for Tuneforge</source>
         <translation>Ollama {version} 版本太旧，Tuneforge 无法使用</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/ollama_status.py" line="74"/>
+        <location filename="../../desktop/widgets/ollama_status.py" line="73"/>
         <source>Download the latest Ollama</source>
         <translation>下载最新版 Ollama</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/ollama_status.py" line="76"/>
+        <location filename="../../desktop/widgets/ollama_status.py" line="75"/>
         <source>Starting Ollama…</source>
         <translation>正在启动 Ollama…</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/ollama_status.py" line="78"/>
+        <location filename="../../desktop/widgets/ollama_status.py" line="77"/>
         <source>Ollama is installed but not running</source>
         <translation>已安装 Ollama，但没有运行</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/ollama_status.py" line="80"/>
+        <location filename="../../desktop/widgets/ollama_status.py" line="79"/>
         <source>Start Ollama</source>
         <translation>启动 Ollama</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/ollama_status.py" line="82"/>
+        <location filename="../../desktop/widgets/ollama_status.py" line="81"/>
         <source>Ollama is not installed</source>
         <translation>未安装 Ollama</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/ollama_status.py" line="83"/>
+        <location filename="../../desktop/widgets/ollama_status.py" line="82"/>
         <source>Download Ollama</source>
         <translation>下载 Ollama</translation>
     </message>
@@ -567,97 +598,97 @@
 <context>
     <name>OptionsCard</name>
     <message>
-        <location filename="../../desktop/pages/package_options.py" line="118"/>
+        <location filename="../../desktop/pages/package_options.py" line="114"/>
         <source>Options</source>
         <translation>选项</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_options.py" line="119"/>
+        <location filename="../../desktop/pages/package_options.py" line="115"/>
         <source>Model name</source>
         <translation>模型名称</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_options.py" line="120"/>
+        <location filename="../../desktop/pages/package_options.py" line="116"/>
         <source>e.g. my-assistant</source>
         <translation>例如 my-assistant</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_options.py" line="121"/>
+        <location filename="../../desktop/pages/package_options.py" line="117"/>
         <source>tag</source>
         <translation>标签</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_options.py" line="122"/>
+        <location filename="../../desktop/pages/package_options.py" line="118"/>
         <source>Size / quality</source>
         <translation>大小 / 质量</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_options.py" line="123"/>
+        <location filename="../../desktop/pages/package_options.py" line="119"/>
         <source>Base model</source>
         <translation>基础模型</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_options.py" line="125"/>
+        <location filename="../../desktop/pages/package_options.py" line="121"/>
         <source>The folder of the model this adapter was trained on</source>
         <translation>训练该适配器时所用模型的文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_options.py" line="127"/>
+        <location filename="../../desktop/pages/package_options.py" line="123"/>
         <source>Choose…</source>
         <translation>选择…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_options.py" line="128"/>
+        <location filename="../../desktop/pages/package_options.py" line="124"/>
         <source>System prompt</source>
         <translation>系统提示词</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_options.py" line="130"/>
+        <location filename="../../desktop/pages/package_options.py" line="126"/>
         <source>Optional. How the model should behave, e.g. “You are a helpful assistant.”</source>
         <translation>可选。模型应如何表现，例如“你是一个乐于助人的助手。”</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_options.py" line="132"/>
+        <location filename="../../desktop/pages/package_options.py" line="128"/>
         <source>Output folder</source>
         <translation>输出文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_options.py" line="133"/>
+        <location filename="../../desktop/pages/package_options.py" line="129"/>
         <source>Change…</source>
         <translation>更改…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_options.py" line="180"/>
+        <location filename="../../desktop/pages/package_options.py" line="176"/>
         <source>Keep as it is ({type})</source>
         <translation>保持原样（{type}）</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_options.py" line="200"/>
+        <location filename="../../desktop/pages/package_options.py" line="196"/>
         <source>recommended</source>
         <translation>推荐</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_options.py" line="208"/>
+        <location filename="../../desktop/pages/package_options.py" line="204"/>
         <source>Recommended for this model — {reason}.</source>
         <translation>推荐用于此模型——{reason}。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_options.py" line="213"/>
+        <location filename="../../desktop/pages/package_options.py" line="209"/>
         <source>A GGUF file is registered exactly as it is.</source>
         <translation>GGUF 文件会原样注册。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_options.py" line="233"/>
+        <location filename="../../desktop/pages/package_options.py" line="229"/>
         <source>✓ Will be created in Ollama as {name}</source>
         <translation>✓ 将在 Ollama 中创建为 {name}</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_options.py" line="246"/>
+        <location filename="../../desktop/pages/package_options.py" line="242"/>
         <source>Choose the base model folder</source>
         <translation>选择基础模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_options.py" line="252"/>
+        <location filename="../../desktop/pages/package_options.py" line="248"/>
         <source>Choose where GGUF files are saved</source>
         <translation>选择保存 GGUF 文件的位置</translation>
     </message>
@@ -858,57 +889,57 @@
 <context>
     <name>ParametersForm</name>
     <message>
-        <location filename="../../desktop/pages/package_form.py" line="86"/>
+        <location filename="../../desktop/pages/package_form.py" line="82"/>
         <source>Parameters</source>
         <translation>参数</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_form.py" line="89"/>
+        <location filename="../../desktop/pages/package_form.py" line="85"/>
         <source>Temperature</source>
         <translation>温度</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_form.py" line="90"/>
+        <location filename="../../desktop/pages/package_form.py" line="86"/>
         <source>Higher is more creative, lower more focused.</source>
         <translation>越高越有创意，越低越专注。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_form.py" line="93"/>
+        <location filename="../../desktop/pages/package_form.py" line="89"/>
         <source>Top P</source>
         <translation>Top P</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_form.py" line="94"/>
+        <location filename="../../desktop/pages/package_form.py" line="90"/>
         <source>Sample only from the most likely words that add up to this share.</source>
         <translation>只从累计概率达到此比例的最可能词中采样。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_form.py" line="97"/>
+        <location filename="../../desktop/pages/package_form.py" line="93"/>
         <source>Top K</source>
         <translation>Top K</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_form.py" line="98"/>
+        <location filename="../../desktop/pages/package_form.py" line="94"/>
         <source>Sample only from this many most likely words (0 = all).</source>
         <translation>只从这么多个最可能的词中采样（0 = 全部）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_form.py" line="101"/>
+        <location filename="../../desktop/pages/package_form.py" line="97"/>
         <source>Repeat penalty</source>
         <translation>重复惩罚</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_form.py" line="102"/>
+        <location filename="../../desktop/pages/package_form.py" line="98"/>
         <source>Above 1 discourages repeating itself.</source>
         <translation>大于 1 时会减少重复。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_form.py" line="105"/>
+        <location filename="../../desktop/pages/package_form.py" line="101"/>
         <source>Context length</source>
         <translation>上下文长度</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_form.py" line="106"/>
+        <location filename="../../desktop/pages/package_form.py" line="102"/>
         <source>How many tokens of conversation the model sees.</source>
         <translation>模型能看到多少个 token 的对话内容。</translation>
     </message>
@@ -916,19 +947,19 @@
 <context>
     <name>ProgressCard</name>
     <message>
-        <location filename="../../desktop/pages/package_result.py" line="51"/>
-        <location filename="../../desktop/pages/package_result.py" line="62"/>
+        <location filename="../../desktop/pages/package_result.py" line="47"/>
+        <location filename="../../desktop/pages/package_result.py" line="58"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
+        <location filename="../../desktop/pages/package_result.py" line="49"/>
         <location filename="../../desktop/pages/package_result.py" line="53"/>
-        <location filename="../../desktop/pages/package_result.py" line="57"/>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_result.py" line="58"/>
+        <location filename="../../desktop/pages/package_result.py" line="54"/>
         <source>Stopping and removing partial files…</source>
         <translation>正在停止并删除未完成的文件…</translation>
     </message>
@@ -936,57 +967,57 @@
 <context>
     <name>ResultCard</name>
     <message>
-        <location filename="../../desktop/pages/package_result.py" line="117"/>
+        <location filename="../../desktop/pages/package_result.py" line="108"/>
         <source>Chat now</source>
         <translation>立即对话</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_result.py" line="118"/>
+        <location filename="../../desktop/pages/package_result.py" line="109"/>
         <source>Show in folder</source>
         <translation>在文件夹中显示</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_result.py" line="119"/>
+        <location filename="../../desktop/pages/package_result.py" line="110"/>
         <source>Package another model</source>
         <translation>再打包一个模型</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_result.py" line="136"/>
+        <location filename="../../desktop/pages/package_result.py" line="127"/>
         <source>Copy “ollama run”</source>
         <translation>复制“ollama run”</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_result.py" line="136"/>
+        <location filename="../../desktop/pages/package_result.py" line="127"/>
         <source>Copy “ollama create”</source>
         <translation>复制“ollama create”</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_result.py" line="141"/>
+        <location filename="../../desktop/pages/package_result.py" line="132"/>
         <source>Copied</source>
         <translation>已复制</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_result.py" line="149"/>
+        <location filename="../../desktop/pages/package_result.py" line="140"/>
         <source>{name} is ready in Ollama</source>
         <translation>{name} 已在 Ollama 中就绪</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_result.py" line="152"/>
+        <location filename="../../desktop/pages/package_result.py" line="143"/>
         <source>{name} was saved, but not registered in Ollama</source>
         <translation>{name} 已保存，但尚未注册到 Ollama</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_result.py" line="155"/>
+        <location filename="../../desktop/pages/package_result.py" line="146"/>
         <source>{file} · {size}</source>
         <translation>{file} · {size}</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_result.py" line="164"/>
+        <location filename="../../desktop/pages/package_result.py" line="155"/>
         <source>It answered: “{reply}”</source>
         <translation>它回答：“{reply}”</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_result.py" line="168"/>
+        <location filename="../../desktop/pages/package_result.py" line="159"/>
         <source>The test chat looks wrong: {problems}</source>
         <translation>试聊结果异常：{problems}</translation>
     </message>
@@ -1129,132 +1160,132 @@
 <context>
     <name>SourceCard</name>
     <message>
-        <location filename="../../desktop/widgets/source_card.py" line="66"/>
+        <location filename="../../desktop/widgets/source_card.py" line="62"/>
         <source>Choose another…</source>
         <translation>换一个…</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/source_card.py" line="82"/>
+        <location filename="../../desktop/widgets/source_card.py" line="78"/>
         <source>Model folder</source>
         <translation>模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/source_card.py" line="83"/>
+        <location filename="../../desktop/widgets/source_card.py" line="79"/>
         <source>LoRA adapter</source>
         <translation>LoRA 适配器</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/source_card.py" line="84"/>
+        <location filename="../../desktop/widgets/source_card.py" line="80"/>
         <source>GGUF file</source>
         <translation>GGUF 文件</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/source_card.py" line="93"/>
+        <location filename="../../desktop/widgets/source_card.py" line="89"/>
         <source>Tuneforge cannot convert the {arch} architecture yet.</source>
         <translation>Tuneforge 暂时还不能转换 {arch} 架构。</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/source_card.py" line="103"/>
-        <location filename="../../desktop/widgets/source_card.py" line="176"/>
+        <location filename="../../desktop/widgets/source_card.py" line="99"/>
+        <location filename="../../desktop/widgets/source_card.py" line="172"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/source_card.py" line="107"/>
-        <location filename="../../desktop/widgets/source_card.py" line="140"/>
+        <location filename="../../desktop/widgets/source_card.py" line="103"/>
+        <location filename="../../desktop/widgets/source_card.py" line="136"/>
         <source>Architecture</source>
         <translation>架构</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/source_card.py" line="108"/>
-        <location filename="../../desktop/widgets/source_card.py" line="141"/>
+        <location filename="../../desktop/widgets/source_card.py" line="104"/>
+        <location filename="../../desktop/widgets/source_card.py" line="137"/>
         <source>Parameters</source>
         <translation>参数</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/source_card.py" line="109"/>
-        <location filename="../../desktop/widgets/source_card.py" line="135"/>
-        <location filename="../../desktop/widgets/source_card.py" line="142"/>
+        <location filename="../../desktop/widgets/source_card.py" line="105"/>
+        <location filename="../../desktop/widgets/source_card.py" line="131"/>
+        <location filename="../../desktop/widgets/source_card.py" line="138"/>
         <source>Size on disk</source>
         <translation>占用空间</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/source_card.py" line="110"/>
+        <location filename="../../desktop/widgets/source_card.py" line="106"/>
         <source>Weights</source>
         <translation>权重</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/source_card.py" line="111"/>
-        <location filename="../../desktop/widgets/source_card.py" line="144"/>
+        <location filename="../../desktop/widgets/source_card.py" line="107"/>
+        <location filename="../../desktop/widgets/source_card.py" line="140"/>
         <source>Tokenizer</source>
         <translation>分词器</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/source_card.py" line="113"/>
-        <location filename="../../desktop/widgets/source_card.py" line="146"/>
+        <location filename="../../desktop/widgets/source_card.py" line="109"/>
+        <location filename="../../desktop/widgets/source_card.py" line="142"/>
         <source>Chat template</source>
         <translation>对话模板</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/source_card.py" line="117"/>
-        <location filename="../../desktop/widgets/source_card.py" line="150"/>
+        <location filename="../../desktop/widgets/source_card.py" line="113"/>
+        <location filename="../../desktop/widgets/source_card.py" line="146"/>
         <source>Context length</source>
         <translation>上下文长度</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/source_card.py" line="120"/>
+        <location filename="../../desktop/widgets/source_card.py" line="116"/>
         <source>Layers</source>
         <translation>层数</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/source_card.py" line="121"/>
+        <location filename="../../desktop/widgets/source_card.py" line="117"/>
         <source>Vocabulary</source>
         <translation>词表</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/source_card.py" line="125"/>
-        <location filename="../../desktop/widgets/source_card.py" line="177"/>
+        <location filename="../../desktop/widgets/source_card.py" line="121"/>
+        <location filename="../../desktop/widgets/source_card.py" line="173"/>
         <source>not found on this computer</source>
         <translation>本机上未找到</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/source_card.py" line="130"/>
+        <location filename="../../desktop/widgets/source_card.py" line="126"/>
         <source>Adapter</source>
         <translation>适配器</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/source_card.py" line="131"/>
+        <location filename="../../desktop/widgets/source_card.py" line="127"/>
         <source>Rank</source>
         <translation>秩</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/source_card.py" line="132"/>
+        <location filename="../../desktop/widgets/source_card.py" line="128"/>
         <source>Trainable parameters</source>
         <translation>可训练参数</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/source_card.py" line="133"/>
+        <location filename="../../desktop/widgets/source_card.py" line="129"/>
         <source>Base model</source>
         <translation>基础模型</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/source_card.py" line="134"/>
+        <location filename="../../desktop/widgets/source_card.py" line="130"/>
         <source>Base folder</source>
         <translation>基础模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/source_card.py" line="143"/>
+        <location filename="../../desktop/widgets/source_card.py" line="139"/>
         <source>Quantization</source>
         <translation>量化</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/source_card.py" line="158"/>
-        <location filename="../../desktop/widgets/source_card.py" line="178"/>
+        <location filename="../../desktop/widgets/source_card.py" line="154"/>
+        <location filename="../../desktop/widgets/source_card.py" line="174"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/source_card.py" line="159"/>
+        <location filename="../../desktop/widgets/source_card.py" line="155"/>
         <source>custom</source>
         <translation>自定义</translation>
     </message>
@@ -1262,32 +1293,32 @@
 <context>
     <name>SourceKinds</name>
     <message>
-        <location filename="../../desktop/widgets/drop_zone.py" line="156"/>
+        <location filename="../../desktop/widgets/drop_zone.py" line="147"/>
         <source>Model folder</source>
         <translation>模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/drop_zone.py" line="158"/>
+        <location filename="../../desktop/widgets/drop_zone.py" line="149"/>
         <source>A merged model, e.g. from LLaMA-Factory&apos;s export: converted and quantized to GGUF.</source>
         <translation>合并后的模型（例如 LLaMA-Factory 导出的）：转换并量化为 GGUF。</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/drop_zone.py" line="162"/>
+        <location filename="../../desktop/widgets/drop_zone.py" line="153"/>
         <source>LoRA adapter</source>
         <translation>LoRA 适配器</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/drop_zone.py" line="163"/>
+        <location filename="../../desktop/widgets/drop_zone.py" line="154"/>
         <source>Merged into its base model first, then converted like a model folder.</source>
         <translation>先合并到基础模型，再像模型文件夹一样转换。</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/drop_zone.py" line="166"/>
+        <location filename="../../desktop/widgets/drop_zone.py" line="157"/>
         <source>GGUF file</source>
         <translation>GGUF 文件</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/drop_zone.py" line="167"/>
+        <location filename="../../desktop/widgets/drop_zone.py" line="158"/>
         <source>Already converted: registered in Ollama with the right chat template.</source>
         <translation>已经转换好：用正确的对话模板注册到 Ollama。</translation>
     </message>
@@ -1295,57 +1326,57 @@
 <context>
     <name>StageProgress</name>
     <message>
-        <location filename="../../desktop/widgets/stage_progress.py" line="194"/>
+        <location filename="../../desktop/widgets/stage_progress.py" line="193"/>
         <source>waiting</source>
         <translation>等待中</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/stage_progress.py" line="196"/>
+        <location filename="../../desktop/widgets/stage_progress.py" line="195"/>
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/stage_progress.py" line="199"/>
+        <location filename="../../desktop/widgets/stage_progress.py" line="198"/>
         <source>skipped ({why})</source>
         <translation>已跳过（{why}）</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/stage_progress.py" line="201"/>
+        <location filename="../../desktop/widgets/stage_progress.py" line="200"/>
         <source>skipped</source>
         <translation>已跳过</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/stage_progress.py" line="205"/>
+        <location filename="../../desktop/widgets/stage_progress.py" line="204"/>
         <source>failed ({why})</source>
         <translation>失败（{why}）</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/stage_progress.py" line="206"/>
+        <location filename="../../desktop/widgets/stage_progress.py" line="205"/>
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/stage_progress.py" line="211"/>
+        <location filename="../../desktop/widgets/stage_progress.py" line="210"/>
         <source>done in {time}</source>
         <translation>完成，用时 {time}</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/stage_progress.py" line="210"/>
+        <location filename="../../desktop/widgets/stage_progress.py" line="209"/>
         <source>done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/stage_progress.py" line="215"/>
+        <location filename="../../desktop/widgets/stage_progress.py" line="214"/>
         <source>{done} of {total}</source>
         <translation>{done} / {total}</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/stage_progress.py" line="226"/>
+        <location filename="../../desktop/widgets/stage_progress.py" line="225"/>
         <source>{time} left</source>
         <translation>剩余 {time}</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/stage_progress.py" line="227"/>
+        <location filename="../../desktop/widgets/stage_progress.py" line="226"/>
         <source>working…</source>
         <translation>处理中…</translation>
     </message>
@@ -1353,63 +1384,63 @@
 <context>
     <name>TemplatePanel</name>
     <message>
-        <location filename="../../desktop/pages/package_form.py" line="168"/>
+        <location filename="../../desktop/pages/package_form.py" line="159"/>
         <source>Chat template</source>
         <translation>对话模板</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_form.py" line="169"/>
+        <location filename="../../desktop/pages/package_form.py" line="160"/>
         <source>Show the Ollama template</source>
         <translation>显示 Ollama 模板</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_form.py" line="176"/>
+        <location filename="../../desktop/pages/package_form.py" line="167"/>
         <source>The chat template is read from the base model once it is chosen.</source>
         <translation>选择基础模型后，会从中读取对话模板。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_form.py" line="183"/>
+        <location filename="../../desktop/pages/package_form.py" line="174"/>
         <source>custom</source>
         <translation>自定义</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_form.py" line="184"/>
+        <location filename="../../desktop/pages/package_form.py" line="175"/>
         <source>Derived from the model&apos;s own chat template (family: {family}).</source>
         <translation>由模型自带的对话模板推导而来（系列：{family}）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_form.py" line="188"/>
+        <location filename="../../desktop/pages/package_form.py" line="179"/>
         <source>Stops at: {tokens}</source>
         <translation>停止标记：{tokens}</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_form.py" line="194"/>
+        <location filename="../../desktop/pages/package_form.py" line="185"/>
         <source>✓ Same output on {n} sample conversations</source>
         <translation>✓ {n} 个示例对话输出一致</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_form.py" line="196"/>
+        <location filename="../../desktop/pages/package_form.py" line="187"/>
         <source>✓ Same output as the original</source>
         <translation>✓ 与原模板输出一致</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_form.py" line="200"/>
+        <location filename="../../desktop/pages/package_form.py" line="191"/>
         <source>✗ Differs from the original</source>
         <translation>✗ 与原模板不一致</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_form.py" line="178"/>
-        <location filename="../../desktop/pages/package_form.py" line="203"/>
+        <location filename="../../desktop/pages/package_form.py" line="169"/>
+        <location filename="../../desktop/pages/package_form.py" line="194"/>
         <source>Not checked</source>
         <translation>未检查</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_form.py" line="206"/>
+        <location filename="../../desktop/pages/package_form.py" line="197"/>
         <source>First difference: {diff}</source>
         <translation>第一处差异：{diff}</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_form.py" line="212"/>
+        <location filename="../../desktop/pages/package_form.py" line="203"/>
         <source>(no template: Ollama will use the GGUF&apos;s own)</source>
         <translation>（无模板：Ollama 将使用 GGUF 自带的模板）</translation>
     </message>

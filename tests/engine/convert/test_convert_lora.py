@@ -9,11 +9,12 @@ import pytest
 from engine.convert import ConvertSpec, convert_job
 from engine.jobs import null_context
 from tests.engine.convert.helpers import read_gguf
+from tests.fixtures.isolated import run_isolated
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 peft = pytest.importorskip("peft")
-llama_cpp = pytest.importorskip("llama_cpp")
+pytest.importorskip("llama_cpp")
 
 pytestmark = pytest.mark.slow
 
@@ -63,11 +64,6 @@ def test_adapter_is_merged_while_converting(tiny_models, tiny_lora_adapter, tmp_
 
     ids = transformers.AutoTokenizer.from_pretrained(base)("The quick brown fox, 你好")["input_ids"]
     ref = _peft_merged_logits(base, tiny_lora_adapter, ids)
-    llm = llama_cpp.Llama(str(merged.output), logits_all=True, n_ctx=64, n_threads=2, verbose=False)
-    try:
-        llm.eval(ids)
-        got = np.array(llm.scores[: len(ids)])
-    finally:
-        llm.close()
+    got = np.array(run_isolated("tests.fixtures.llama_runs:logits", merged.output, [ids], 64)[0])
     scale = float(np.abs(ref).max())
     assert float(np.abs(got - ref).max()) <= 1e-3 * scale

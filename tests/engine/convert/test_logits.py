@@ -16,11 +16,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.fixtures.isolated import run_isolated
 from tests.fixtures.models import FAMILIES
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
-llama_cpp = pytest.importorskip("llama_cpp")
+pytest.importorskip("llama_cpp")
 
 pytestmark = pytest.mark.slow
 
@@ -57,18 +58,8 @@ def _reference_logits(model_dir: Path, ids: list[int]) -> np.ndarray:
 
 
 def _llama_logits(gguf_path: Path, prompts: list[list[int]]) -> list[np.ndarray]:
-    llm = llama_cpp.Llama(
-        model_path=str(gguf_path), logits_all=True, n_ctx=128, n_threads=2, verbose=False
-    )
-    try:
-        out = []
-        for ids in prompts:
-            llm.reset()
-            llm.eval(ids)
-            out.append(np.array(llm.scores[: len(ids)], dtype=np.float32))
-        return out
-    finally:
-        llm.close()
+    rows = run_isolated("tests.fixtures.llama_runs:logits", gguf_path, prompts, 128)
+    return [np.array(r, dtype=np.float32) for r in rows]
 
 
 def _check(family: str, out_type: str, gguf_path: Path, model_dir: Path) -> None:

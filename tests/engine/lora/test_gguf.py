@@ -14,9 +14,10 @@ from engine.convert import ConvertSpec, convert_job
 from engine.jobs import null_context
 from tests.engine.convert.helpers import read_gguf
 from tests.engine.lora.helpers import IDS, make_adapter, peft_reference
+from tests.fixtures.isolated import run_isolated
 
 torch = pytest.importorskip("torch")
-llama_cpp = pytest.importorskip("llama_cpp")
+pytest.importorskip("llama_cpp")
 
 pytestmark = pytest.mark.slow
 
@@ -36,12 +37,8 @@ def _peft_merged_folder(base, adapter, out):  # type: ignore[no-untyped-def]
 
 
 def _llama_logits(path) -> np.ndarray:  # type: ignore[no-untyped-def]
-    llm = llama_cpp.Llama(str(path), logits_all=True, n_ctx=64, n_threads=2, verbose=False)
-    try:
-        llm.eval(IDS[0])
-        return np.array(llm.scores[: len(IDS[0])], dtype=np.float32)
-    finally:
-        llm.close()
+    rows = run_isolated("tests.fixtures.llama_runs:logits", path, [list(IDS[0])], 64)
+    return np.array(rows[0], dtype=np.float32)
 
 
 @pytest.mark.parametrize("family", ["llama3", "qwen2", "gemma3", "phi3"])

@@ -25,6 +25,7 @@ from tests.engine.quant.helpers import (
     ours_from_unquantized,
     read_tensors,
 )
+from tests.fixtures.isolated import run_isolated
 from tests.fixtures.models import FAMILIES
 
 pytestmark = pytest.mark.slow
@@ -57,19 +58,10 @@ def reference(llama_reference_gguf, out_root):
 
 def _generate(path: Path, prompt_ids: list[int] | None = None) -> tuple[list[int], list[int], str]:
     """(prompt ids, greedy continuation ids, continuation text) from llama.cpp."""
-    from llama_cpp import Llama
-
-    llm = Llama(model_path=str(path), n_ctx=64, n_threads=2, verbose=False, seed=1)
-    try:
-        ids = prompt_ids or llm.tokenize(PROMPT.encode("utf-8"), add_bos=True)
-        out: list[int] = []
-        for token in llm.generate(ids, temp=0.0, top_k=1):
-            out.append(token)
-            if len(out) == N_TOKENS:
-                break
-        return ids, out, llm.detokenize(out).decode("utf-8", "replace")
-    finally:
-        llm.close()
+    ids, out, text = run_isolated(
+        "tests.fixtures.llama_runs:greedy", path, PROMPT, prompt_ids, N_TOKENS
+    )
+    return ids, out, text
 
 
 @pytest.mark.parametrize("type_name", PROOF_TYPES)

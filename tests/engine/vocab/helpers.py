@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from engine.convert.vocab import VocabExport
+from tests.fixtures.isolated import IsolatedObject
 from tests.fixtures.tokenizer_build import corpus_text
 
 EXTRA_TEXTS = [
@@ -67,11 +68,21 @@ def write_vocab_gguf(export: VocabExport, path: Path, *, arch: str, name: str = 
     return path
 
 
-class LlamaVocab:
-    """llama.cpp's tokenizer on a vocab-only GGUF (llama-cpp-python)."""
+class LlamaVocab(IsolatedObject):
+    """llama.cpp's tokenizer on a vocab-only GGUF, in a subprocess (tests.fixtures.isolated):
+    a native crash fails one test. Same methods as :class:`InProcessLlamaVocab`."""
 
     def __init__(self, path: Path) -> None:
-        llama_cpp = pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed")
+        pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed")
+        super().__init__("tests.engine.vocab.helpers:InProcessLlamaVocab", path)
+
+
+class InProcessLlamaVocab:
+    """llama.cpp's tokenizer on a vocab-only GGUF (llama-cpp-python); runs in the subprocess."""
+
+    def __init__(self, path: str | Path) -> None:
+        import llama_cpp
+
         self._lib = llama_cpp
         self.llm = llama_cpp.Llama(str(path), vocab_only=True, verbose=False)
 
