@@ -298,7 +298,7 @@ def chat_job(request: ChatRequest, ctx: Any) -> Any:
     from engine.chat.errors import NativeCrashError
 
     key = (request.model, request.gguf, request.host)
-    backend = _backends.get(key)
+    backend: Any = _backends.get(key)
     if backend is None:
         if request.gguf:
             ctx.progress("loading", 0, 0)
