@@ -441,7 +441,7 @@ def package_job(request: PackageRequest, ctx: JobContext) -> PackageOutcome:
         gguf_bytes=result.size_bytes,
         registered=result.registered,
         register_note=result.register_note or "",
-        smoke_ok=None if smoke is None else smoke.ok,
+        smoke_ok=None if smoke is None or not smoke.ran else smoke.ok,
         smoke_reply=smoke.reply if smoke else "",
         smoke_problems=tuple(smoke.problems) if smoke else (),
         warnings=tuple(result.warnings),

@@ -113,7 +113,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"Ollama        registered as {result.name}  →  ollama run {result.name}")
     else:
         print(f"Ollama        not added. {_sentence(result.register_note or '')}")
-    if result.smoke is not None:
+    if result.smoke is not None and not result.smoke.ran:
+        print(f"smoke chat    not run: {'; '.join(result.smoke.problems)}")
+    elif result.smoke is not None:
         verdict = "ok" if result.smoke.ok else "PROBLEM: " + "; ".join(result.smoke.problems)
         print(f"smoke chat    {verdict}")
         print(f"              reply: {result.smoke.reply.strip()[:200]!r}")

@@ -317,8 +317,6 @@ def _smoke(
 
     t0 = time.monotonic()
     ctx.progress("smoke", 0, SMOKE_MAX_TOKENS, unit="tokens")
-    from engine.chat.errors import NativeCrashError
-
     content, thinking, done_reason, count, n = [], [], None, None, 0
     try:
         backend = (
@@ -326,25 +324,27 @@ def _smoke(
             if registered_name
             else open_backend(gguf=gguf_path)
         )
-    except NativeCrashError as exc:
-        return _smoke_crashed(exc, ctx, timings, t0)
-    try:
-        options = {"num_predict": SMOKE_MAX_TOKENS, "temperature": 0}
-        for chunk in backend.stream(
-            [ChatMessage(role="user", content=SMOKE_PROMPT)],
-            options=options,
-            cancel_event=ctx.cancel_event,
-        ):
-            content.append(chunk.content)
-            thinking.append(chunk.thinking)
-            n += 1
-            ctx.progress("smoke", min(n, SMOKE_MAX_TOKENS), SMOKE_MAX_TOKENS, unit="tokens")
-            if chunk.done and chunk.stats:
-                done_reason, count = chunk.stats.done_reason, chunk.stats.completion_tokens
-    except NativeCrashError as exc:
-        return _smoke_crashed(exc, ctx, timings, t0)
-    finally:
-        backend.close()
+        try:
+            options = {"num_predict": SMOKE_MAX_TOKENS, "temperature": 0}
+            for chunk in backend.stream(
+                [ChatMessage(role="user", content=SMOKE_PROMPT)],
+                options=options,
+                cancel_event=ctx.cancel_event,
+            ):
+                content.append(chunk.content)
+                thinking.append(chunk.thinking)
+                n += 1
+                ctx.progress("smoke", min(n, SMOKE_MAX_TOKENS), SMOKE_MAX_TOKENS, unit="tokens")
+                if chunk.done and chunk.stats:
+                    done_reason, count = chunk.stats.done_reason, chunk.stats.completion_tokens
+        finally:
+            backend.close()
+    except JobCancelled:
+        raise
+    except TuneforgeError as exc:
+        # The files (and the registration) are done and good: a smoke chat that could not
+        # run is reported in the result, never a failed package run.
+        return _smoke_not_run(exc, registered_name, ctx, timings, t0)
     ctx.check_cancelled()
     stops = tuple(getattr(derived, "stops", ()) or ())
     result = check_reply(
@@ -361,18 +361,42 @@ def _smoke(
     return result
 
 
-def _smoke_crashed(exc: Any, ctx: JobContext, timings: dict[str, float], t0: float) -> SmokeResult:
-    """llama.cpp died in its child process: the files stay, the summary says why."""
-    problem = (
-        f"the local check could not run because llama.cpp crashed ({exc.signal}); "
-        "the GGUF and Modelfile are written. Try another quantization (F16 or Q8_0) "
-        "or register the model in Ollama and chat there"
-    )
+def _smoke_not_run(
+    exc: TuneforgeError,
+    registered_name: str | None,
+    ctx: JobContext,
+    timings: dict[str, float],
+    t0: float,
+) -> SmokeResult:
+    """The smoke chat could not run: llama.cpp died in its child process, or Ollama answered
+    the chat with an error after the model was registered. The summary says why."""
+    from engine.chat.errors import NativeCrashError
+
+    if isinstance(exc, NativeCrashError):
+        problem = (
+            f"the local check could not run because llama.cpp crashed ({exc.signal}); "
+            "the GGUF and Modelfile are written. Try another quantization (F16 or Q8_0) "
+            "or register the model in Ollama and chat there"
+        )
+    elif registered_name:
+        problem = (
+            f"the model is registered as {registered_name}, but Ollama could not answer "
+            f"the smoke chat: {exc.message}. Try `ollama run {registered_name}`; if Ollama "
+            "keeps failing, its server log says why"
+        )
+    else:
+        problem = f"the local check could not run: {exc.message}"
     ctx.warn(f"smoke chat: {problem}")
     ctx.log(str(exc), level="warning")
     timings["smoke"] = time.monotonic() - t0
     return SmokeResult(
-        ok=False, reply="", thinking="", done_reason="crashed", eval_count=None, problems=(problem,)
+        ok=False,
+        reply="",
+        thinking="",
+        done_reason=None,
+        eval_count=None,
+        problems=(problem,),
+        ran=False,
     )
 
 

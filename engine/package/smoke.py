@@ -40,12 +40,17 @@ _MARKER_PATTERNS = (
 
 @dataclass(frozen=True)
 class SmokeResult:
+    """The smoke chat's verdict. ``ran`` is False when it could not run at all (llama.cpp
+    crashed, Ollama answered the chat with an error); ``problems`` then says why, and the
+    package run itself still succeeds."""
+
     ok: bool
     reply: str
     thinking: str
     done_reason: str | None
     eval_count: int | None
     problems: tuple[str, ...] = field(default_factory=tuple)
+    ran: bool = True
 
 
 def check_reply(

@@ -184,3 +184,29 @@ def test_bad_parameters_fail_before_conversion(tiny_models, tmp_path, params, sy
     assert outcome.status == "failed"
     assert outcome.error.field or outcome.error.hint
     assert not out.exists()
+
+
+def test_a_registered_model_is_a_success_even_when_ollama_fails_its_smoke_chat(
+    tiny_models, ollama_double, tmp_path, capsys
+):
+    """Ollama 0.30+ can register a model and then fail the chat (llama-server's parser,
+    a cut stream): the package run still succeeds and says what happened."""
+    ollama_double.faults.chat_error_after_chunks = 0
+    ollama_double.faults.chat_error = "llama-server chat error: unparsed Content-only output"
+    model = tiny_models("qwen2")
+    rc = main(["package", str(model), "--name", "tiny-qwen", "--type", "q8_0", "--out",
+               str(tmp_path / "out"), "--host", ollama_double.url, "--json"])  # fmt: skip
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    result = json.loads(captured.out)
+    assert result["registered"] is True
+    smoke = result["smoke"]
+    assert smoke["ran"] is False and smoke["ok"] is False
+    (problem,) = smoke["problems"]
+    assert "registered as tiny-qwen" in problem and "unparsed Content-only output" in problem
+    assert ollama_double.calls("POST", "/api/create")  # it really was registered
+    rc = main(["package", str(model), "--name", "tiny-qwen", "--type", "q8_0", "--out",
+               str(tmp_path / "again"), "--host", ollama_double.url])  # fmt: skip
+    captured = capsys.readouterr()
+    assert rc == 0
+    assert "smoke chat    not run: the model is registered as tiny-qwen" in captured.out
