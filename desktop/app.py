@@ -30,10 +30,10 @@ def _windows_taskbar_identity() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
-    if argv[1:2] == ["--job-child"]:  # the frozen app doubles as the job child process
-        from engine.jobs.child import main as child_main
+    if argv[1:2] == ["--job-child"]:  # the frozen app doubles as the child processes
+        from engine.cli.main import run_child
 
-        return child_main()
+        return run_child(argv[1:])
     exit_after_show = "--exit-after-show" in argv  # for bench/bench_gui_start.py
     verbose = "--verbose" in argv
     argv = [a for a in argv if a not in ("--exit-after-show", "--verbose")]

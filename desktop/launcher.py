@@ -17,10 +17,10 @@ def _args(argv: list[str] | None) -> list[str]:
     return list(sys.argv[1:] if argv is None else argv)
 
 
-def _job_child() -> int:
-    from engine.jobs.child import main as child_main
+def _job_child(args: list[str]) -> int:
+    from engine.cli.main import run_child
 
-    return child_main()
+    return run_child(args)
 
 
 def _selftest(args: list[str], *, console: bool) -> int:
@@ -33,7 +33,7 @@ def cli(argv: list[str] | None = None) -> int:
     """Console entry: the self-test, a job child, or the ``tuneforge`` CLI."""
     args = _args(argv)
     if args[:1] == ["--job-child"]:
-        return _job_child()
+        return _job_child(args)
     if "--selftest" in args:
         return _selftest(args, console=True)
     from engine.cli.main import main as cli_main
@@ -74,7 +74,7 @@ def gui(argv: list[str] | None = None) -> int:
     """Windowed entry: the self-test (report file only: no console), a job child, or the app."""
     args = _args(argv)
     if args[:1] == ["--job-child"]:
-        return _job_child()
+        return _job_child(args)
     if "--selftest" in args:
         return _selftest(args, console=False)
     _ensure_streams()

@@ -63,12 +63,23 @@ def _add_verbose(parser: argparse.ArgumentParser) -> None:
                 _add_verbose(child)
 
 
+def run_child(argv: list[str]) -> int:
+    """The one place that turns a process into a child: ``--job-child`` runs a job
+    (``engine.jobs.runners``), ``--job-child --llama-chat`` the llama.cpp chat child
+    (``engine.chat.child_backend``). The frozen app starts itself this way."""
+    if "--llama-chat" in argv:
+        from engine.chat.llama_child import main as llama_main
+
+        return llama_main()
+    from engine.jobs.child import main as child_main
+
+    return child_main()
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["--job-child"]:  # frozen app: run a job child (see jobs.runners)
-        from engine.jobs.child import main as child_main
-
-        return child_main()
+    if argv[:1] == ["--job-child"]:  # frozen app: run a child (see run_child)
+        return run_child(argv)
     _utf8_stdio()
     parser = build_parser()
     args = parser.parse_args(argv)

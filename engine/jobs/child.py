@@ -32,10 +32,6 @@ def _event_writer(stream: TextIO) -> Any:
 
 
 def main() -> int:
-    if "--llama-chat" in sys.argv:  # frozen app: the llama.cpp chat child
-        from engine.chat.llama_child import main as llama_main
-
-        return llama_main()
     # Keep a private handle on the real stdout, then point fd 1 at stderr so that
     # prints from libraries (and native code) cannot corrupt the event stream.
     events_out = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
