@@ -6,6 +6,7 @@ check and the training run in child processes, so this process never imports tor
 from __future__ import annotations
 
 import html
+import re
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -442,7 +443,8 @@ class FinetunePage(Page):
         if adapter is None or self.base_path is None:
             return
         data = Path(self.data_edit.text().strip()).stem or "model"
-        name = f"{self.base_path.name}-{data}".lower().replace("_", "-").replace(" ", "-")[:60]
+        raw = f"{self.base_path.name}-{data}".lower()
+        name = re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9.-]+", "-", raw)).strip("-.")[:60]
         self.package_requested.emit(adapter, self.base_path, name)
 
     def _update_buttons(self) -> None:

@@ -238,4 +238,6 @@ def test_a_real_tiny_cpu_training_from_the_page(make_window, qtbot, tmp_path, ba
     qtbot.mouseClick(page.package_button, Qt.MouseButton.LeftButton)
     assert window.current_page() == "package"
     qtbot.waitUntil(lambda: window.package_page.mode == "ready", timeout=120_000)
-    assert window.package_page.options.name_edit.text().startswith("tiny")
+    assert window.package_page.options.name_edit.text() == "qwen2-data"
+    assert window.package_page.base_model == base
+    assert window.package_page.prepared.report.kind == "lora_adapter"
