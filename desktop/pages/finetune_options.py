@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -122,8 +122,15 @@ class TrainOptions(Card):
         for w in (self.where_title, self.gpu_text, self.remote_note, self.fit_text):
             self.body.addWidget(w)
         self.gpu_memory_gb: float | None = None
+        self.gpus: list[Any] | None = None
+        self.estimate: Any | None = None
         self.retranslate()
         self.apply_preset("balanced")
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     # -- values -----------------------------------------------------------------------------
     def apply_preset(self, key: str) -> None:
@@ -149,6 +156,7 @@ class TrainOptions(Card):
         }  # fmt: skip
 
     def set_gpus(self, gpus: list[Any]) -> None:
+        self.gpus = gpus
         if gpus:
             self.gpu_memory_gb = max(g.memory_gb for g in gpus)
             text = ", ".join(f"{g.name} ({g.memory_gb:.0f} GB)" for g in gpus)
@@ -160,6 +168,7 @@ class TrainOptions(Card):
 
     def set_fit(self, estimate: Any | None) -> bool:
         """Show the memory estimate; False when it will not fit the local GPU."""
+        self.estimate = estimate
         if estimate is None:
             self.fit_text.setText("")
             set_prop(self.fit_text, "role", None)
@@ -242,6 +251,9 @@ class TrainOptions(Card):
                 "Keeps the base model in 4 bits so a larger model fits a smaller GPU, a little "
                 "slower and slightly less exact. CUDA only.")),
         }  # fmt: skip
+        if self.gpus is not None:
+            self.set_gpus(self.gpus)
+        self.set_fit(self.estimate)
         for key, (name, tip) in names.items():
             self.labels[key].setText(name)
             self.labels[key].setToolTip(tip)

@@ -69,6 +69,7 @@ class FinetunePage(Page):
         self.base_browse = button()
         self.cached = QComboBox()
         self.cached.setObjectName("CachedModels")
+        self.cached.setMinimumContentsLength(18)
         self.download_button = button()
         self.download_button.setObjectName("DownloadBase")
         self.data_edit = QLineEdit()
@@ -296,7 +297,8 @@ class FinetunePage(Page):
             body = "".join(
                 f'<span style="background-color:{mark}">{html.escape(t)}</span>' if trained
                 else html.escape(t) for t, trained in row.segments)  # fmt: skip
-            parts.append(f"<p><b>{html.escape(row.where)}</b></p><pre>{body}</pre>")
+            where = Path(row.where.rsplit(":", 1)[0]).name + ":" + row.where.rsplit(":", 1)[-1]
+            parts.append(f"<p><b>{html.escape(where)}</b></p><pre>{body}</pre>")
         self.preview.setHtml("<hr>".join(parts) or html.escape(self.tr("No examples.")))
 
     def _show_check(self, report: dict[str, Any]) -> None:
@@ -415,16 +417,14 @@ class FinetunePage(Page):
     def _finished(self, _run_dir: Any) -> None:
         self._job = None
         self.mode = "finished"
-        self.notice.show_message("ok", self.tr("Done. The adapter is in {path}").format(
-            path=self.adapter_dir()))  # fmt: skip
+        self._show_notice()
         self._update_buttons()
         self.refresh_runs()
 
     def _stopped(self) -> None:
         self._job = None
         self.mode = "stopped"
-        self.notice.show_message("info", self.tr("Stopped; a checkpoint is saved. Resume continues "
-                                                 "from it."))  # fmt: skip
+        self._show_notice()
         self._update_buttons()
         self.refresh_runs()
 
@@ -513,3 +513,15 @@ class FinetunePage(Page):
         self.stop_button.setText(self.tr("Stop"))
         self.resume_button.setText(self.tr("Resume"))
         self.package_button.setText(self.tr("Package this model"))
+        if self.check is not None:
+            self._show_check(self.check)
+        if self.notice.isVisible():
+            self._show_notice()
+
+    def _show_notice(self) -> None:
+        if self.mode == "finished":
+            self.notice.show_message("ok", self.tr("Done. The adapter is in {path}").format(
+                path=self.adapter_dir()))  # fmt: skip
+        elif self.mode == "stopped":
+            self.notice.show_message("info", self.tr("Stopped; a checkpoint is saved. Resume "
+                                                     "continues from it."))  # fmt: skip

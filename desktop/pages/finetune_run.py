@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -61,6 +61,11 @@ class RunPanel(Card):
         self.chart.train_label = self.tr("train")
         self.chart.eval_label = self.tr("eval")
         self._show_stats()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     def reset(self) -> None:
         self.chart.clear()
@@ -157,6 +162,11 @@ class RunsList(Card):
         self.delete_button.clicked.connect(lambda: self._emit(self.delete_requested))
         self.table.cellDoubleClicked.connect(lambda *_: self._emit(self.open_requested))
         self.retranslate()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     def _emit(self, signal: Any) -> None:
         row = self.table.currentRow()
