@@ -272,9 +272,11 @@ class MainWindow(QMainWindow):
         if self.package_page.mode == "running" and not self._confirm_quit():
             event.ignore()
             return
-        if self.finetune_page.running and not self._confirm_quit_training():
-            event.ignore()
-            return
+        if self.finetune_page.running:
+            if not self._confirm_quit_training():
+                event.ignore()
+                return
+            self.finetune_page.stop_and_wait(120.0)
         self.save_geometry()
         self.monitor.stop()
         jobs.cancel_all(wait_seconds=5.0)

@@ -3,6 +3,7 @@ this computer's GPU and the memory-fit estimate."""
 
 from __future__ import annotations
 
+import importlib.util
 from typing import Any
 
 from PySide6.QtCore import QEvent, Signal
@@ -117,6 +118,9 @@ class TrainOptions(Card):
         self.gpu_text.setObjectName("GpuText")
         self.remote_note = label(role="muted", wrap=True)
         self.remote_note.setObjectName("RemoteNote")
+        # Until engine.remote lands, "a remote box" is a note; with it, the page takes a
+        # remote TrainBackend (desktop.train_backend) and this note goes.
+        self.remote_note.setVisible(importlib.util.find_spec("engine.remote") is None)
         self.fit_text = label(wrap=True)
         self.fit_text.setObjectName("FitText")
         for w in (self.where_title, self.gpu_text, self.remote_note, self.fit_text):

@@ -414,6 +414,12 @@ class FinetunePage(Page):
             self.notice.show_message("info", self.tr("Stopping: saving a checkpoint…"))
             self._job.cancel()
 
+    def stop_and_wait(self, seconds: float) -> None:
+        """At quit: stop the local run and give it time to write its checkpoint."""
+        if self._job is not None and self.running:
+            self._job.cancel()
+            self._job.wait(seconds)
+
     def _finished(self, _run_dir: Any) -> None:
         self._job = None
         self.mode = "finished"
