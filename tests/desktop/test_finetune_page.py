@@ -241,3 +241,27 @@ def test_a_real_tiny_cpu_training_from_the_page(make_window, qtbot, tmp_path, ba
     assert window.package_page.options.name_edit.text() == "qwen2-data"
     assert window.package_page.base_model == base
     assert window.package_page.prepared.report.kind == "lora_adapter"
+
+
+def test_a_run_that_will_not_fit_warns_and_asks_before_starting(
+    qtbot, settings, tmp_path, monkeypatch
+):
+    from engine.train.overview import GpuInfo, MemoryEstimate
+
+    page = _replay_page(qtbot, settings, tmp_path, recorded_stream(), delay=0.0)
+    page.options.set_gpus([GpuInfo(name="NVIDIA GeForce RTX 3060", memory_gb=12.0)])
+    assert page.options.gpu_text.text() == "This computer: NVIDIA GeForce RTX 3060 (12 GB)"
+    page._got_fit(MemoryEstimate(weights_gb=15.0, activations_gb=8.0, total_gb=24.5))
+    assert "24.5 GB" in page.options.fit_text.text() and "QLoRA" in page.options.fit_text.text()
+    assert page.options.fit_text.property("role") == "warning" and not page.fits
+    asked = []
+    monkeypatch.setattr(
+        "desktop.pages.finetune_page.confirm", lambda *a: asked.append(a[2]) or False
+    )
+    page.start()
+    assert asked == ["This run probably does not fit the GPU memory."] and page.mode == "idle"
+    page._got_fit(MemoryEstimate(weights_gb=3.0, activations_gb=2.0, total_gb=6.0))
+    assert page.fits and page.options.fit_text.property("role") is None
+    page.start()
+    assert len(asked) == 1
+    qtbot.waitUntil(lambda: page.mode == "finished", timeout=10_000)
