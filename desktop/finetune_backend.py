@@ -74,13 +74,41 @@ def resolve_base(text: str) -> Path | None:
     return None
 
 
+def progress_bar_class(ctx: Any) -> Any:
+    """A tqdm class that reports to ``ctx`` (files done of total) and stops on cancel
+    (huggingface_hub keeps the finished files and resumes the rest next time)."""
+    from tqdm.auto import tqdm
+
+    class JobBar(tqdm):  # type: ignore[misc, type-arg]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs["disable"] = False
+            kwargs["file"] = _Null()
+            super().__init__(*args, **kwargs)
+
+        def update(self, n: float | None = 1) -> bool | None:
+            out = super().update(n)
+            if self.total:
+                ctx.progress("download", float(self.n), float(self.total), unit="files")
+            ctx.check_cancelled()
+            return out
+
+    return JobBar
+
+
+class _Null:
+    def write(self, _text: str) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+
 def download_model(repo_id: str, ctx: Any) -> Path:
     """Download (or resume) a model from the Hub (the mirror from Settings via HF_ENDPOINT)."""
     from huggingface_hub import snapshot_download
 
-    ctx.progress("download", 0, 1)
     ctx.log(f"downloading {repo_id}…")
-    path = snapshot_download(repo_id, allow_patterns=["*.json", "*.safetensors", "*.model",
-                                                      "*.txt", "*.jinja", "*.tiktoken"])  # fmt: skip
-    ctx.progress("download", 1, 1)
+    path = snapshot_download(repo_id, tqdm_class=progress_bar_class(ctx),
+                             allow_patterns=["*.json", "*.safetensors", "*.model", "*.txt",
+                                             "*.jinja", "*.tiktoken"])  # fmt: skip
     return Path(path)

@@ -230,8 +230,14 @@ class FinetunePage(Page):
             return
         self.download_button.setEnabled(False)
         self.input_note.setText(self.tr("Downloading {repo}…").format(repo=repo))
+
+        def progress(_stage: str, done: float, total: float, _unit: str) -> None:
+            self.input_note.setText(self.tr("Downloading {repo}… {done} of {total} files").format(
+                repo=repo, done=int(done), total=int(total)))  # fmt: skip
+
         jobs.start_job(lambda _s, ctx: fb.download_model(repo, ctx), owner=self,
-                       on_result=lambda p: self.set_base(p), on_error=self._input_error,
+                       on_progress=progress, on_result=lambda p: self.set_base(p),
+                       on_error=self._input_error,
                        on_ended=lambda _s: self.download_button.setEnabled(True))  # fmt: skip
 
     def dataset_name(self) -> str | None:

@@ -324,7 +324,7 @@
     <name>FinetunePage</name>
     <message>
         <location filename="../../desktop/pages/finetune_page.py" line="185"/>
-        <location filename="../../desktop/pages/finetune_page.py" line="510"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="522"/>
         <source>From the HF cache…</source>
         <translation>从 HF 缓存选择…</translation>
     </message>
@@ -335,7 +335,7 @@
     </message>
     <message>
         <location filename="../../desktop/pages/finetune_page.py" line="212"/>
-        <location filename="../../desktop/pages/finetune_page.py" line="500"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="512"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
@@ -350,134 +350,139 @@
         <translation>正在下载 {repo}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="270"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="235"/>
+        <source>Downloading {repo}… {done} of {total} files</source>
+        <translation>正在下载 {repo}… 已完成 {done} / {total} 个文件</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_page.py" line="276"/>
         <source>Choose a base model (a folder, or a Hugging Face id) and a dataset file or folder.</source>
         <translation>请选择基础模型（文件夹或 Hugging Face ID）以及数据集文件或文件夹。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="281"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="287"/>
         <source>Checking the dataset…</source>
         <translation>正在检查数据集…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="302"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="308"/>
         <source>No examples.</source>
         <translation>没有样本。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="308"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="314"/>
         <source>{examples} examples · {tokens} tokens · {truncated} longer than the cutoff of {cutoff} · {errors} problem(s)</source>
         <translation>{examples} 个样本 · {tokens} 个 token · {truncated} 个超过截断长度 {cutoff} · {errors} 个问题</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="369"/>
-        <location filename="../../desktop/pages/finetune_page.py" line="512"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="375"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="524"/>
         <source>Start training</source>
         <translation>开始训练</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="370"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="376"/>
         <source>This run probably does not fit the GPU memory.</source>
         <translation>这次训练很可能超出显存。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="371"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="377"/>
         <source>Start anyway</source>
         <translation>仍然开始</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="380"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="386"/>
         <source>Check the settings</source>
         <translation>请检查设置</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="414"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="420"/>
         <source>Stopping: saving a checkpoint…</source>
         <translation>正在停止：保存检查点…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="523"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="535"/>
         <source>Done. The adapter is in {path}</source>
         <translation>完成。适配器位于 {path}</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="526"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="538"/>
         <source>Stopped; a checkpoint is saved. Resume continues from it.</source>
         <translation>已停止，检查点已保存。点击“继续”可从这里接着训练。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="487"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="499"/>
         <source>Delete run</source>
         <translation>删除训练记录</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="487"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="499"/>
         <source>Delete {name}?</source>
         <translation>删除 {name}？</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="488"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="500"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="496"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="508"/>
         <source>Fine-tune</source>
         <translation>微调</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="497"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="509"/>
         <source>Teach a base model your data: pick the model and the dataset, press Start, watch the loss.</source>
         <translation>用你的数据教会基础模型：选择模型和数据集，点击开始，观察损失曲线。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="499"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="511"/>
         <source>Base model</source>
         <translation>基础模型</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="501"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="513"/>
         <source>A model folder, or a Hugging Face id such as Qwen/Qwen2.5-1.5B-Instruct</source>
         <translation>模型文件夹，或 Hugging Face ID，例如 Qwen/Qwen2.5-1.5B-Instruct</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="503"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="515"/>
         <source>.json, .jsonl, .csv, .parquet, or a folder with dataset_info.json</source>
         <translation>.json、.jsonl、.csv、.parquet，或包含 dataset_info.json 的文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="505"/>
-        <location filename="../../desktop/pages/finetune_page.py" line="508"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="517"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="520"/>
         <source>Folder…</source>
         <translation>文件夹…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="506"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="518"/>
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="507"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="519"/>
         <source>File…</source>
         <translation>文件…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="511"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="523"/>
         <source>Preview (trained parts highlighted)</source>
         <translation>预览（高亮部分为训练内容）</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="513"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="525"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="514"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="526"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="515"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="527"/>
         <source>Package this model</source>
         <translation>打包这个模型</translation>
     </message>
@@ -510,34 +515,34 @@
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="289"/>
-        <location filename="../../desktop/main_window.py" line="298"/>
+        <location filename="../../desktop/main_window.py" line="291"/>
+        <location filename="../../desktop/main_window.py" line="300"/>
         <source>Quit Tuneforge</source>
         <translation>退出 Tuneforge</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="290"/>
+        <location filename="../../desktop/main_window.py" line="292"/>
         <source>A model is being created.</source>
         <translation>正在创建模型。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="291"/>
+        <location filename="../../desktop/main_window.py" line="293"/>
         <source>Quitting stops it and removes its partial files.</source>
         <translation>退出会停止创建并删除未完成的文件。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="292"/>
-        <location filename="../../desktop/main_window.py" line="301"/>
+        <location filename="../../desktop/main_window.py" line="294"/>
+        <location filename="../../desktop/main_window.py" line="303"/>
         <source>Stop and quit</source>
         <translation>停止并退出</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="299"/>
+        <location filename="../../desktop/main_window.py" line="301"/>
         <source>A model is being trained on this computer.</source>
         <translation>本机正在训练模型。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="300"/>
+        <location filename="../../desktop/main_window.py" line="302"/>
         <source>Quitting stops it; a checkpoint is saved and Resume continues from it.</source>
         <translation>退出会停止训练；检查点会被保存，之后可以点击“继续”接着训练。</translation>
     </message>
@@ -1687,227 +1692,227 @@
 <context>
     <name>TrainOptions</name>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="163"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="167"/>
         <source>This computer: {gpus}</source>
         <translation>本机：{gpus}</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="167"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="171"/>
         <source>This computer: no CUDA GPU. Training on the CPU is only for tiny tests.</source>
         <translation>本机：没有 CUDA 显卡。CPU 训练只适合极小的测试。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="177"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="181"/>
         <source>Estimated GPU memory: {need:.1f} GB</source>
         <translation>预计显存：{need:.1f} GB</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="179"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="183"/>
         <source>— more than this GPU&apos;s {have:.0f} GB: lower the cutoff or batch size, or turn on QLoRA.</source>
         <translation>—— 超过这块显卡的 {have:.0f} GB：请降低截断长度或批大小，或开启 QLoRA。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="188"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="192"/>
         <source>Quick test: 30 steps to see that everything works (minutes).</source>
         <translation>快速测试：训练 30 步，确认一切正常（几分钟）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="189"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="193"/>
         <source>Balanced: 3 epochs, good for most datasets.</source>
         <translation>均衡：3 轮，适合大多数数据集。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="190"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="194"/>
         <source>Thorough: 5 epochs, a larger adapter and longer examples; slower, for large datasets.</source>
         <translation>充分：5 轮、更大的适配器和更长的样本；更慢，适合大数据集。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="195"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="199"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="196"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="200"/>
         <source>Quick test</source>
         <translation>快速测试</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="197"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="201"/>
         <source>Balanced</source>
         <translation>均衡</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="198"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="202"/>
         <source>Thorough</source>
         <translation>充分</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="201"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="205"/>
         <source>Advanced</source>
         <translation>高级</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="202"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="206"/>
         <source>Load the base in 4 bits</source>
         <translation>以 4 位加载基础模型</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="203"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="207"/>
         <source>Where to train</source>
         <translation>训练位置</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="205"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="209"/>
         <source>A remote box: coming in this version. For now use `tuneforge train --on` from a terminal.</source>
         <translation>远程服务器：将在本版本中推出。目前请在终端中使用 `tuneforge train --on`。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="208"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="212"/>
         <source>Learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="209"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="213"/>
         <source>How big each learning step is. Too high: the loss jumps or becomes NaN; too low: the model barely changes. 2e-4 suits LoRA; lower it if the loss spikes.</source>
         <translation>每一步学习的幅度。太高：损失跳动或变成 NaN；太低：模型几乎不变。LoRA 用 2e-4 合适；损失出现尖峰时调低。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="211"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="215"/>
         <source>Epochs</source>
         <translation>训练轮数</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="212"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="216"/>
         <source>How many times the model reads the whole dataset. More epochs learn more but can memorise a small dataset; lower it when the eval loss rises.</source>
         <translation>模型把整个数据集读几遍。轮数越多学得越多，但小数据集可能被死记硬背；验证损失上升时调低。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="214"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="218"/>
         <source>Max steps</source>
         <translation>最大步数</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="215"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="219"/>
         <source>Stop after this many training steps (0: use the epochs). Handy for a quick test on a big dataset.</source>
         <translation>训练到这么多步就停止（0：按轮数）。适合在大数据集上快速测试。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="217"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="221"/>
         <source>Max grad norm</source>
         <translation>最大梯度范数</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="218"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="222"/>
         <source>Caps how far one step can move the weights, which keeps training stable. 1.0 is standard; rarely needs changing.</source>
         <translation>限制每一步对权重的改动幅度，让训练保持稳定。标准值为 1.0，一般不用改。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="220"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="224"/>
         <source>Compute type</source>
         <translation>计算精度</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="221"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="225"/>
         <source>Number format for the arithmetic. auto picks bf16 on GPUs that have it, else fp16; fp32 is exact but slow and memory-hungry. Change it only if the loss is NaN.</source>
         <translation>计算所用的数字格式。auto 在支持的显卡上用 bf16，否则用 fp16；fp32 最精确但慢且占显存。只有损失变成 NaN 时才需要改。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="223"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="227"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="224"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="228"/>
         <source>Where to train: auto uses the CUDA GPU when there is one. The CPU is only for tiny tests.</source>
         <translation>在哪里训练：auto 会在有 CUDA 显卡时使用显卡。CPU 只适合极小的测试。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="226"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="230"/>
         <source>Cutoff length</source>
         <translation>截断长度</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="227"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="231"/>
         <source>The longest example in tokens; longer ones are cut. Raise it when many examples are truncated (see the histogram); lower it to save memory.</source>
         <translation>样本的最大 token 数，更长的会被截断。很多样本被截断时（见直方图）调高；想省显存时调低。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="229"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="233"/>
         <source>Batch size</source>
         <translation>批大小</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="230"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="234"/>
         <source>Examples processed together on the GPU. Larger is faster but needs more memory; lower it when you run out of memory.</source>
         <translation>显卡上同时处理的样本数。越大越快但更占显存；显存不足时调低。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="232"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="236"/>
         <source>Gradient accumulation</source>
         <translation>梯度累积</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="233"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="237"/>
         <source>Adds up several batches before each step, so batch size × this is the effective batch. Raise it instead of the batch size to save memory.</source>
         <translation>累积几个批次再更新一次，实际批大小 = 批大小 × 这个值。想省显存时调高它，而不是调高批大小。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="235"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="239"/>
         <source>Validation split</source>
         <translation>验证集划分</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="236"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="240"/>
         <source>Examples held back to measure the eval loss: a share (0.1 = 10%) or a count; 0 turns it off, -1 is automatic (10% from 50 examples).</source>
         <translation>留出来计算验证损失的样本：比例（0.1 = 10%）或数量；0 表示不用，-1 表示自动（50 个样本起取 10%）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="238"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="242"/>
         <source>LoRA rank</source>
         <translation>LoRA 秩</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="239"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="243"/>
         <source>The size of the adapter. 8 is enough for style and format; 16–64 for teaching more knowledge, at more memory and a larger file.</source>
         <translation>适配器的大小。学风格和格式用 8 就够；要教更多知识用 16–64，会更占显存、文件更大。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="241"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="245"/>
         <source>LoRA alpha</source>
         <translation>LoRA alpha</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="242"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="246"/>
         <source>How strongly the adapter acts (0: twice the rank, the usual choice). Change it together with the learning rate, rarely alone.</source>
         <translation>适配器作用的强度（0：秩的两倍，通常的选择）。一般与学习率一起调整，很少单独改。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="244"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="248"/>
         <source>LoRA dropout</source>
         <translation>LoRA dropout</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="245"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="249"/>
         <source>Randomly ignores part of the adapter while training to fight memorising. 0 is fine; try 0.05–0.1 on small datasets that overfit.</source>
         <translation>训练时随机忽略适配器的一部分，防止死记硬背。一般用 0；小数据集过拟合时试试 0.05–0.1。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="247"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="251"/>
         <source>LoRA targets</source>
         <translation>LoRA 目标层</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="248"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="252"/>
         <source>Which layers get an adapter: all-linear (best quality) or names such as q_proj,v_proj (smaller, weaker).</source>
         <translation>给哪些层加适配器：all-linear（效果最好），或指定名称如 q_proj,v_proj（更小，效果较弱）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="250"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="254"/>
         <source>QLoRA</source>
         <translation>QLoRA</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="251"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="255"/>
         <source>Keeps the base model in 4 bits so a larger model fits a smaller GPU, a little slower and slightly less exact. CUDA only.</source>
         <translation>以 4 位保存基础模型，让更大的模型放进更小的显卡，稍慢、精度略低。仅支持 CUDA。</translation>
     </message>
