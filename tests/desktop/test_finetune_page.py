@@ -265,3 +265,40 @@ def test_a_run_that_will_not_fit_warns_and_asks_before_starting(
     page.start()
     assert len(asked) == 1
     qtbot.waitUntil(lambda: page.mode == "finished", timeout=10_000)
+
+
+_NO_TORCH_SCRIPT = r"""
+import json, sys, time
+from pathlib import Path
+from PySide6.QtWidgets import QApplication
+from desktop.settings import SettingsStore
+from desktop.pages.finetune_page import FinetunePage
+from engine.selftest_model import write_selftest_model
+
+work = Path(sys.argv[1])
+write_selftest_model(work / "base")
+(work / "d.jsonl").write_text(json.dumps({"instruction": "hi", "output": "hello"}) + "\n")
+app = QApplication([])
+page = FinetunePage(SettingsStore())
+page.start_background()
+page.base_edit.setText(str(work / "base"))
+page.set_dataset(work / "d.jsonl")
+deadline = time.monotonic() + 120
+while (page.check is None or not page.preview.toPlainText().strip()) and time.monotonic() < deadline:
+    app.processEvents()
+    time.sleep(0.02)
+heavy = sorted(m for m in ("torch", "transformers", "peft") if m in sys.modules)
+print(json.dumps({"examples": (page.check or {}).get("examples"), "heavy": heavy}))
+"""
+
+
+def test_preview_and_data_check_never_import_torch_into_the_gui(tmp_path, config_dir):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TUNEFORGE_CONFIG_DIR": str(config_dir)}
+    out = subprocess.run([sys.executable, "-c", _NO_TORCH_SCRIPT, str(tmp_path)], env=env,
+                         capture_output=True, text=True, timeout=300, check=True)  # fmt: skip
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result == {"examples": 1, "heavy": []}
