@@ -323,166 +323,166 @@
 <context>
     <name>FinetunePage</name>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="185"/>
-        <location filename="../../desktop/pages/finetune_page.py" line="522"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="174"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="344"/>
         <source>From the HF cache…</source>
         <translation>从 HF 缓存选择…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="207"/>
+        <location filename="../../desktop/pages/finetune_inputs.py" line="75"/>
         <source>Base model folder</source>
         <translation>基础模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="212"/>
-        <location filename="../../desktop/pages/finetune_page.py" line="512"/>
+        <location filename="../../desktop/pages/finetune_inputs.py" line="81"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="334"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="218"/>
+        <location filename="../../desktop/pages/finetune_inputs.py" line="89"/>
         <source>LLaMA-Factory dataset folder</source>
         <translation>LLaMA-Factory 数据集文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="232"/>
+        <location filename="../../desktop/pages/finetune_inputs.py" line="105"/>
         <source>Downloading {repo}…</source>
         <translation>正在下载 {repo}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="235"/>
+        <location filename="../../desktop/pages/finetune_inputs.py" line="109"/>
         <source>Downloading {repo}… {done} of {total} files</source>
         <translation>正在下载 {repo}… 已完成 {done} / {total} 个文件</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="276"/>
+        <location filename="../../desktop/pages/finetune_inputs.py" line="147"/>
         <source>Choose a base model (a folder, or a Hugging Face id) and a dataset file or folder.</source>
         <translation>请选择基础模型（文件夹或 Hugging Face ID）以及数据集文件或文件夹。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="287"/>
+        <location filename="../../desktop/pages/finetune_inputs.py" line="159"/>
         <source>Checking the dataset…</source>
         <translation>正在检查数据集…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="308"/>
+        <location filename="../../desktop/pages/finetune_inputs.py" line="183"/>
         <source>No examples.</source>
         <translation>没有样本。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="314"/>
+        <location filename="../../desktop/pages/finetune_inputs.py" line="189"/>
         <source>{examples} examples · {tokens} tokens · {truncated} longer than the cutoff of {cutoff} · {errors} problem(s)</source>
         <translation>{examples} 个样本 · {tokens} 个 token · {truncated} 个超过截断长度 {cutoff} · {errors} 个问题</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="375"/>
-        <location filename="../../desktop/pages/finetune_page.py" line="524"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="197"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="346"/>
         <source>Start training</source>
         <translation>开始训练</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="376"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="198"/>
         <source>This run probably does not fit the GPU memory.</source>
         <translation>这次训练很可能超出显存。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="377"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="199"/>
         <source>Start anyway</source>
         <translation>仍然开始</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="386"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="208"/>
         <source>Check the settings</source>
         <translation>请检查设置</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="420"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="242"/>
         <source>Stopping: saving a checkpoint…</source>
         <translation>正在停止：保存检查点…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="535"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="357"/>
         <source>Done. The adapter is in {path}</source>
         <translation>完成。适配器位于 {path}</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="538"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="360"/>
         <source>Stopped; a checkpoint is saved. Resume continues from it.</source>
         <translation>已停止，检查点已保存。点击“继续”可从这里接着训练。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="499"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="321"/>
         <source>Delete run</source>
         <translation>删除训练记录</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="499"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="321"/>
         <source>Delete {name}?</source>
         <translation>删除 {name}？</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="500"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="322"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="508"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="330"/>
         <source>Fine-tune</source>
         <translation>微调</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="509"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="331"/>
         <source>Teach a base model your data: pick the model and the dataset, press Start, watch the loss.</source>
         <translation>用你的数据教会基础模型：选择模型和数据集，点击开始，观察损失曲线。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="511"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="333"/>
         <source>Base model</source>
         <translation>基础模型</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="513"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="335"/>
         <source>A model folder, or a Hugging Face id such as Qwen/Qwen2.5-1.5B-Instruct</source>
         <translation>模型文件夹，或 Hugging Face ID，例如 Qwen/Qwen2.5-1.5B-Instruct</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="515"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="337"/>
         <source>.json, .jsonl, .csv, .parquet, or a folder with dataset_info.json</source>
         <translation>.json、.jsonl、.csv、.parquet，或包含 dataset_info.json 的文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="517"/>
-        <location filename="../../desktop/pages/finetune_page.py" line="520"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="339"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="342"/>
         <source>Folder…</source>
         <translation>文件夹…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="518"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="340"/>
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="519"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="341"/>
         <source>File…</source>
         <translation>文件…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="523"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="345"/>
         <source>Preview (trained parts highlighted)</source>
         <translation>预览（高亮部分为训练内容）</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="525"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="347"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="526"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="348"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="527"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="349"/>
         <source>Package this model</source>
         <translation>打包这个模型</translation>
     </message>
