@@ -1,4 +1,4 @@
-"""The main window: sidebar navigation, the four pages, the Ollama status bar, window-wide drops."""
+"""The main window: sidebar navigation, the five pages, the Ollama status bar, window-wide drops."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from desktop import i18n, jobs, system, theme
 from desktop.ollama_monitor import OllamaMonitor
 from desktop.pages.chat_page import ChatPage
+from desktop.pages.finetune_page import FinetunePage
 from desktop.pages.models_page import ModelsPage
 from desktop.pages.package_page import PackagePage
 from desktop.pages.settings_page import SettingsPage
@@ -34,8 +35,14 @@ from desktop.widgets.drop_zone import DropZone, local_paths
 from desktop.widgets.ollama_status import OllamaStatus
 from desktop.widgets.retranslate import Retranslating
 
-PAGES = ("package", "models", "chat", "settings")
-_ICONS = {"package": "package", "models": "models", "chat": "chat", "settings": "settings"}
+PAGES = ("finetune", "package", "models", "chat", "settings")
+_ICONS = {
+    "finetune": "sparkle",
+    "package": "package",
+    "models": "models",
+    "chat": "chat",
+    "settings": "settings",
+}
 SIDEBAR_WIDTH = 212
 
 
@@ -47,11 +54,13 @@ class MainWindow(Retranslating, QMainWindow):
         self.setMinimumSize(960, 660)
         self.monitor = OllamaMonitor(settings, self)
 
+        self.finetune_page = FinetunePage(settings)
         self.package_page = PackagePage(settings, self.monitor)
         self.models_page = ModelsPage(settings, self.monitor)
         self.chat_page = ChatPage(settings, self.monitor)
         self.settings_page = SettingsPage(settings)
         self.pages: dict[str, QWidget] = {
+            "finetune": self.finetune_page,
             "package": self.package_page,
             "models": self.models_page,
             "chat": self.chat_page,
@@ -83,6 +92,7 @@ class MainWindow(Retranslating, QMainWindow):
         self.package_page.local_chat_requested.connect(self.open_local_chat)
         self.package_page.model_created.connect(lambda _name: self.models_page.refresh())
         self.models_page.chat_requested.connect(self.open_chat)
+        self.finetune_page.package_requested.connect(self.open_package_adapter)
         settings.changed.connect(self._setting_changed)
         theme.notifier.changed.connect(self._refresh_icons)
 
@@ -91,7 +101,7 @@ class MainWindow(Retranslating, QMainWindow):
         self._refresh_icons()
         self.retranslate()
         self._restore_geometry()
-        self.go("package")
+        self.go("finetune")
 
     # -- construction ------------------------------------------------------------------------
     def _build_sidebar(self) -> QWidget:
@@ -139,6 +149,7 @@ class MainWindow(Retranslating, QMainWindow):
     def retranslate(self) -> None:
         self.setWindowTitle("Tuneforge")
         names = {
+            "finetune": self.tr("Fine-tune"),
             "package": self.tr("Package"),
             "models": self.tr("Models"),
             "chat": self.tr("Chat"),
@@ -169,14 +180,27 @@ class MainWindow(Retranslating, QMainWindow):
         self.go("chat")
 
     def open_source(self, path: Path) -> None:
-        """A drop anywhere (or a path on the command line): inspect it on the Package page."""
+        """A drop anywhere (or a path on the command line): a dataset opens Fine-tune,
+        anything else (a model folder, a GGUF…) is inspected on the Package page."""
+        from desktop.finetune_backend import is_dataset_path
+
+        if is_dataset_path(Path(path)):
+            self.go("finetune")
+            self.finetune_page.set_dataset(Path(path))
+            return
         self.go("package")
         self.package_page.load_path(Path(path))
+
+    def open_package_adapter(self, adapter: Path, base: Path, name: str) -> None:
+        """From Fine-tune's "Package this model": the adapter, its base and a name."""
+        self.go("package")
+        self.package_page.load_adapter(Path(adapter), Path(base), name)
 
     # -- background ---------------------------------------------------------------------------
     def start_background(self) -> None:
         """Start polling Ollama (after the first paint, so the window shows at once)."""
         self.monitor.start()
+        self.finetune_page.start_background()
 
     def start_ollama(self) -> None:
         state = self.monitor.state
@@ -244,6 +268,11 @@ class MainWindow(Retranslating, QMainWindow):
         if self.package_page.mode == "running" and not self._confirm_quit():
             event.ignore()
             return
+        if self.finetune_page.running:
+            if not self._confirm_quit_training():
+                event.ignore()
+                return
+            self.finetune_page.stop_and_wait(120.0)
         self.save_geometry()
         self.monitor.stop()
         jobs.cancel_all(wait_seconds=5.0)
@@ -258,6 +287,15 @@ class MainWindow(Retranslating, QMainWindow):
             self.tr("Quit Tuneforge"),
             self.tr("A model is being created."),
             self.tr("Quitting stops it and removes its partial files."),
+            self.tr("Stop and quit"),
+        )
+
+    def _confirm_quit_training(self) -> bool:
+        return confirm(
+            self,
+            self.tr("Quit Tuneforge"),
+            self.tr("A model is being trained on this computer."),
+            self.tr("Quitting stops it; a checkpoint is saved and Resume continues from it."),
             self.tr("Stop and quit"),
         )
 

@@ -17,6 +17,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREEN = ROOT / "tests" / "desktop" / "offscreen_screen.json"
@@ -92,6 +93,7 @@ def _render(work: Path, out: Path) -> int:
 
     wait(lambda: window.monitor.running, "the Ollama double")
     page = window.package_page
+    window.go("package")
     shot("package-empty")
 
     window.open_source(model_dir)
@@ -153,11 +155,85 @@ def _render(work: Path, out: Path) -> int:
     window.go("chat")
     shot("chat-zh")
 
+    _finetune_shots(app, window, settings, work, model_dir, out, wait)
     window.monitor.stop()
     jobs.cancel_all()
     window.close()
     double.stop()
     return 0
+
+
+def _loss_stream(total: int = 60) -> list[dict[str, Any]]:
+    """A plausible run's events (what engine/train/loop.py writes): falling train loss,
+    eval loss turning up at the end, and the advisor's overfitting note."""
+    import math
+
+    t, out = time.time(), [{"event": "started", "time": time.time(), "total_steps": total}]
+    for step in range(1, total + 1):
+        loss = 0.55 + 1.9 * math.exp(-step / 12) + 0.06 * math.sin(step * 1.7)
+        out.append({"event": "step", "time": t + step, "step": step, "loss": round(loss, 4),
+                    "epoch": round(3 * step / total, 3), "tokens_per_s": 2410.0 + 30 * math.sin(step),
+                    "eta_s": (total - step) * 1.9, "gpu_memory_mb": 9830.0})  # fmt: skip
+        if step % 10 == 0:
+            ev = 0.95 + 1.5 * math.exp(-step / 12) + (0.004 * (step - 30) if step > 30 else 0)
+            out.append({"event": "eval", "time": t + step, "step": step, "eval_loss": round(ev, 4)})
+    out.append({"event": "advice", "time": t + total, "code": "overfitting",
+                "message": "eval loss rose for the last evaluations (0.992 → 1.067) while the "
+                "training loss kept falling: the model is memorising the training set",
+                "action": "use fewer epochs (the best eval loss was at step 40), a lower learning "
+                "rate, or more varied data"})  # fmt: skip
+    out.append({"event": "finished", "time": t + total, "step": total})
+    return out
+
+
+def _finetune_shots(app: Any, window: Any, settings: Any, work: Path, model_dir: Path,
+                    out: Path, wait: Callable[..., None]) -> None:  # fmt: skip
+    """Fine-tune page: idle (with preview and data check), running, finished; dark; 简体中文."""
+    import json
+
+    from desktop.train_backend import ReplayBackend
+
+    settings.update(theme="light", language="en")
+    page = window.finetune_page
+    data = work / "客服 数据" / "train.jsonl"
+    data.parent.mkdir(parents=True, exist_ok=True)
+    rows = [("How do I reset my password?", "Open Settings → Account → Reset password, then "
+             "follow the email we send you."), ("Can I change my delivery address?", "Yes, until "
+             "the parcel ships: open the order and choose Edit address."),
+            ("Do you ship abroad?", "We ship to 30 countries; the checkout lists them.")]  # fmt: skip
+    data.write_text("".join(json.dumps({"instruction": q, "output": a}, ensure_ascii=False) + "\n"
+                            for q, a in rows * 20), encoding="utf-8")  # fmt: skip
+
+    def shot(name: str, height: int, widget: Any = None) -> None:
+        window.resize(SIZE[0], height)
+        for _ in range(10):
+            app.processEvents()
+        bar = page.scroll_area.verticalScrollBar()
+        bar.setValue(0)
+        if widget is not None:
+            bar.setValue(min(bar.maximum(), widget.y() - 20))
+        app.processEvents()
+        path = out / f"{name}.png"
+        window.grab().save(str(path))
+        print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+
+    window.go("finetune")
+    page.base_edit.setText(str(model_dir))
+    page.set_dataset(data)
+    wait(lambda: page.check is not None and page.preview.toPlainText().strip() != "", "data check")
+    shot("finetune-idle", 1250)
+    page.backend = ReplayBackend(_loss_stream(), delay=0.03)
+    page.start()
+    wait(lambda: len(page.run_panel.chart.train) >= 34, "the replayed run")
+    controls = page.start_button.parentWidget()
+    shot("finetune-running", 1000, controls)
+    wait(lambda: page.mode == "finished", "the replayed run to finish")
+    shot("finetune-done", 1000, controls)
+    settings.update(theme="dark")
+    shot("finetune-done-dark", 1000, controls)
+    settings.update(theme="light", language="zh_CN")
+    shot("finetune-idle-zh", 1250)
+    settings.update(language="en")
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ class PackagePage(Page):
         self.mode = EMPTY
         self.prepared: backend.PreparedSource | None = None
         self.base_model: Path | None = None
+        self._suggested_name: str | None = None  # from Fine-tune, set once inspected
         self.job: jobs.GuiJob | None = None
         self.request: backend.PackageRequest | None = None
         self.outcome: backend.PackageOutcome | None = None
@@ -177,7 +178,12 @@ class PackagePage(Page):
         self._set_mode(EMPTY)
 
     # -- loading a source ----------------------------------------------------------------
-    def load_path(self, path: Path) -> None:
+    def load_adapter(self, adapter: Path, base: Path, name: str) -> None:
+        """From Fine-tune: a trained adapter with its base model and a suggested name."""
+        self._suggested_name = name
+        self.load_path(adapter, base=base)
+
+    def load_path(self, path: Path, *, base: Path | None = None) -> None:
         """Inspect ``path`` (dropped or picked) in the background."""
         if self.mode == RUNNING:
             self.notice.show_message(
@@ -187,8 +193,8 @@ class PackagePage(Page):
         if self._inspect_job is not None:
             self._inspect_job.cancel()
         same = self.prepared is not None and Path(self.prepared.report.path) == Path(path)
-        if not same:
-            self.base_model = None
+        if not same or base is not None:
+            self.base_model = base
         self.inspecting_text.setText(self.tr("Reading {path}…").format(path=Path(path).name))
         self.outcome = None
         self._set_mode(INSPECTING)
@@ -208,6 +214,9 @@ class PackagePage(Page):
         self.source_card.set_report(prepared.report)
         self.options.set_source(prepared, keep_name=keep_name)
         self.template_panel.set_preview(prepared.template)
+        name, self._suggested_name = self._suggested_name, None
+        if name:
+            self.options.name_edit.setText(name)
         self._set_mode(READY)
         self._ollama_changed(self.monitor.state)
 

@@ -352,46 +352,230 @@
     </message>
 </context>
 <context>
+    <name>FinetunePage</name>
+    <message>
+        <location filename="../../desktop/pages/finetune_page.py" line="174"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="344"/>
+        <source>From the HF cache…</source>
+        <translation>从 HF 缓存选择…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_inputs.py" line="75"/>
+        <source>Base model folder</source>
+        <translation>基础模型文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_inputs.py" line="81"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="334"/>
+        <source>Dataset</source>
+        <translation>数据集</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_inputs.py" line="89"/>
+        <source>LLaMA-Factory dataset folder</source>
+        <translation>LLaMA-Factory 数据集文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_inputs.py" line="105"/>
+        <source>Downloading {repo}…</source>
+        <translation>正在下载 {repo}…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_inputs.py" line="109"/>
+        <source>Downloading {repo}… {done} of {total} files</source>
+        <translation>正在下载 {repo}… 已完成 {done} / {total} 个文件</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_inputs.py" line="147"/>
+        <source>Choose a base model (a folder, or a Hugging Face id) and a dataset file or folder.</source>
+        <translation>请选择基础模型（文件夹或 Hugging Face ID）以及数据集文件或文件夹。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_inputs.py" line="159"/>
+        <source>Checking the dataset…</source>
+        <translation>正在检查数据集…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_inputs.py" line="183"/>
+        <source>No examples.</source>
+        <translation>没有样本。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_inputs.py" line="189"/>
+        <source>{examples} examples · {tokens} tokens · {truncated} longer than the cutoff of {cutoff} · {errors} problem(s)</source>
+        <translation>{examples} 个样本 · {tokens} 个 token · {truncated} 个超过截断长度 {cutoff} · {errors} 个问题</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_page.py" line="197"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="346"/>
+        <source>Start training</source>
+        <translation>开始训练</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_page.py" line="198"/>
+        <source>This run probably does not fit the GPU memory.</source>
+        <translation>这次训练很可能超出显存。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_page.py" line="199"/>
+        <source>Start anyway</source>
+        <translation>仍然开始</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_page.py" line="208"/>
+        <source>Check the settings</source>
+        <translation>请检查设置</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_page.py" line="242"/>
+        <source>Stopping: saving a checkpoint…</source>
+        <translation>正在停止：保存检查点…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_page.py" line="357"/>
+        <source>Done. The adapter is in {path}</source>
+        <translation>完成。适配器位于 {path}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_page.py" line="360"/>
+        <source>Stopped; a checkpoint is saved. Resume continues from it.</source>
+        <translation>已停止，检查点已保存。点击“继续”可从这里接着训练。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_page.py" line="321"/>
+        <source>Delete run</source>
+        <translation>删除训练记录</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_page.py" line="321"/>
+        <source>Delete {name}?</source>
+        <translation>删除 {name}？</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_page.py" line="322"/>
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_page.py" line="330"/>
+        <source>Fine-tune</source>
+        <translation>微调</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_page.py" line="331"/>
+        <source>Teach a base model your data: pick the model and the dataset, press Start, watch the loss.</source>
+        <translation>用你的数据教会基础模型：选择模型和数据集，点击开始，观察损失曲线。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_page.py" line="333"/>
+        <source>Base model</source>
+        <translation>基础模型</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_page.py" line="335"/>
+        <source>A model folder, or a Hugging Face id such as Qwen/Qwen2.5-1.5B-Instruct</source>
+        <translation>模型文件夹，或 Hugging Face ID，例如 Qwen/Qwen2.5-1.5B-Instruct</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_page.py" line="337"/>
+        <source>.json, .jsonl, .csv, .parquet, or a folder with dataset_info.json</source>
+        <translation>.json、.jsonl、.csv、.parquet，或包含 dataset_info.json 的文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_page.py" line="339"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="342"/>
+        <source>Folder…</source>
+        <translation>文件夹…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_page.py" line="340"/>
+        <source>Download</source>
+        <translation>下载</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_page.py" line="341"/>
+        <source>File…</source>
+        <translation>文件…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_page.py" line="345"/>
+        <source>Preview (trained parts highlighted)</source>
+        <translation>预览（高亮部分为训练内容）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_page.py" line="347"/>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_page.py" line="348"/>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_page.py" line="349"/>
+        <source>Package this model</source>
+        <translation>打包这个模型</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../desktop/main_window.py" line="142"/>
+        <location filename="../../desktop/main_window.py" line="152"/>
+        <source>Fine-tune</source>
+        <translation>微调</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="153"/>
         <source>Package</source>
         <translation>打包</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="143"/>
+        <location filename="../../desktop/main_window.py" line="154"/>
         <source>Models</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="144"/>
+        <location filename="../../desktop/main_window.py" line="155"/>
         <source>Chat</source>
         <translation>对话</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="145"/>
+        <location filename="../../desktop/main_window.py" line="156"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="258"/>
+        <location filename="../../desktop/main_window.py" line="287"/>
+        <location filename="../../desktop/main_window.py" line="296"/>
         <source>Quit Tuneforge</source>
         <translation>退出 Tuneforge</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="259"/>
+        <location filename="../../desktop/main_window.py" line="288"/>
         <source>A model is being created.</source>
         <translation>正在创建模型。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="260"/>
+        <location filename="../../desktop/main_window.py" line="289"/>
         <source>Quitting stops it and removes its partial files.</source>
         <translation>退出会停止创建并删除未完成的文件。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="261"/>
+        <location filename="../../desktop/main_window.py" line="290"/>
+        <location filename="../../desktop/main_window.py" line="299"/>
         <source>Stop and quit</source>
         <translation>停止并退出</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="297"/>
+        <source>A model is being trained on this computer.</source>
+        <translation>本机正在训练模型。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="298"/>
+        <source>Quitting stops it; a checkpoint is saved and Resume continues from it.</source>
+        <translation>退出会停止训练；检查点会被保存，之后可以点击“继续”接着训练。</translation>
     </message>
 </context>
 <context>
@@ -696,192 +880,192 @@
 <context>
     <name>PackagePage</name>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="105"/>
+        <location filename="../../desktop/pages/package_page.py" line="106"/>
         <source>Package a model</source>
         <translation>打包模型</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="108"/>
+        <location filename="../../desktop/pages/package_page.py" line="109"/>
         <source>Turn a fine-tuned model, a LoRA adapter or a GGUF file into your own Ollama model.</source>
         <translation>把微调后的模型、LoRA 适配器或 GGUF 文件变成你自己的 Ollama 模型。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="111"/>
+        <location filename="../../desktop/pages/package_page.py" line="112"/>
         <source>Reading the model…</source>
         <translation>正在读取模型…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="112"/>
+        <location filename="../../desktop/pages/package_page.py" line="113"/>
         <source>Create in Ollama</source>
         <translation>在 Ollama 中创建</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="115"/>
-        <location filename="../../desktop/pages/package_page.py" line="403"/>
+        <location filename="../../desktop/pages/package_page.py" line="116"/>
+        <location filename="../../desktop/pages/package_page.py" line="412"/>
         <source>Steps</source>
         <translation>步骤</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="124"/>
+        <location filename="../../desktop/pages/package_page.py" line="125"/>
         <source>Merge adapter into the base model</source>
         <translation>将适配器合并到基础模型</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="125"/>
+        <location filename="../../desktop/pages/package_page.py" line="126"/>
         <source>Copy the GGUF</source>
         <translation>复制 GGUF 文件</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="127"/>
+        <location filename="../../desktop/pages/package_page.py" line="128"/>
         <source>Convert and quantize to GGUF</source>
         <translation>转换并量化为 GGUF</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="128"/>
+        <location filename="../../desktop/pages/package_page.py" line="129"/>
         <source>Write the Modelfile and check the template</source>
         <translation>写入 Modelfile 并检查模板</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="129"/>
+        <location filename="../../desktop/pages/package_page.py" line="130"/>
         <source>Upload to Ollama</source>
         <translation>上传到 Ollama</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="130"/>
+        <location filename="../../desktop/pages/package_page.py" line="131"/>
         <source>Create the model</source>
         <translation>创建模型</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="131"/>
+        <location filename="../../desktop/pages/package_page.py" line="132"/>
         <source>Smoke chat</source>
         <translation>试聊检查</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="142"/>
+        <location filename="../../desktop/pages/package_page.py" line="143"/>
         <source>Ollama was not reachable</source>
         <translation>无法连接 Ollama</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="142"/>
+        <location filename="../../desktop/pages/package_page.py" line="143"/>
         <source>files only</source>
         <translation>仅生成文件</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="146"/>
+        <location filename="../../desktop/pages/package_page.py" line="147"/>
         <source>could not run</source>
         <translation>无法运行</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="146"/>
+        <location filename="../../desktop/pages/package_page.py" line="147"/>
         <source>not asked for</source>
         <translation>未选择</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="148"/>
+        <location filename="../../desktop/pages/package_page.py" line="149"/>
         <source>the reply had problems</source>
         <translation>回复有问题</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="184"/>
+        <location filename="../../desktop/pages/package_page.py" line="190"/>
         <source>Wait for the current model to finish, or cancel it first.</source>
         <translation>请等当前模型完成，或先取消它。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="192"/>
+        <location filename="../../desktop/pages/package_page.py" line="198"/>
         <source>Reading {path}…</source>
         <translation>正在读取 {path}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="217"/>
+        <location filename="../../desktop/pages/package_page.py" line="226"/>
         <source>This cannot be packaged</source>
         <translation>无法打包</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="331"/>
+        <location filename="../../desktop/pages/package_page.py" line="340"/>
         <source>Install Ollama from {url} and click Create again — or create the GGUF and Modelfile now and register them later.</source>
         <translation>请从 {url} 安装 Ollama 后再次点击“创建”——也可以现在只生成 GGUF 和 Modelfile，稍后再注册。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="341"/>
+        <location filename="../../desktop/pages/package_page.py" line="350"/>
         <source>Start Ollama and click Create again — or create the GGUF and Modelfile now and register them later.</source>
         <translation>请启动 Ollama 后再次点击“创建”——也可以现在只生成 GGUF 和 Modelfile，稍后再注册。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="346"/>
+        <location filename="../../desktop/pages/package_page.py" line="355"/>
         <source>Create files only</source>
         <translation>只生成文件</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="238"/>
+        <location filename="../../desktop/pages/package_page.py" line="247"/>
         <source>Choose the base model folder first: the adapter is merged into it.</source>
         <translation>请先选择基础模型文件夹：适配器会合并进去。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="243"/>
+        <location filename="../../desktop/pages/package_page.py" line="252"/>
         <source>Saves the GGUF and Modelfile in {folder}, registers {name} in Ollama and says hello to it.</source>
         <translation>将 GGUF 和 Modelfile 保存到 {folder}，在 Ollama 中注册 {name}，并和它打个招呼。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="246"/>
+        <location filename="../../desktop/pages/package_page.py" line="255"/>
         <source>the model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="261"/>
+        <location filename="../../desktop/pages/package_page.py" line="270"/>
         <source>Ollama is not running. Start it before you create the model.</source>
         <translation>Ollama 没有运行。请在创建模型前启动它。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="262"/>
-        <location filename="../../desktop/pages/package_page.py" line="344"/>
+        <location filename="../../desktop/pages/package_page.py" line="271"/>
+        <location filename="../../desktop/pages/package_page.py" line="353"/>
         <source>Start Ollama</source>
         <translation>启动 Ollama</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="267"/>
+        <location filename="../../desktop/pages/package_page.py" line="276"/>
         <source>Ollama {version} is too old; update it first.</source>
         <translation>Ollama {version} 版本太旧，请先更新。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="270"/>
-        <location filename="../../desktop/pages/package_page.py" line="276"/>
-        <location filename="../../desktop/pages/package_page.py" line="334"/>
+        <location filename="../../desktop/pages/package_page.py" line="279"/>
+        <location filename="../../desktop/pages/package_page.py" line="285"/>
+        <location filename="../../desktop/pages/package_page.py" line="343"/>
         <source>Download Ollama</source>
         <translation>下载 Ollama</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="275"/>
+        <location filename="../../desktop/pages/package_page.py" line="284"/>
         <source>Ollama is not installed. Install it to create and chat with your model.</source>
         <translation>未安装 Ollama。安装后才能创建模型并与之对话。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="323"/>
+        <location filename="../../desktop/pages/package_page.py" line="332"/>
         <source>Ollama is not running</source>
         <translation>Ollama 没有运行</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="114"/>
-        <location filename="../../desktop/pages/package_page.py" line="367"/>
+        <location filename="../../desktop/pages/package_page.py" line="115"/>
+        <location filename="../../desktop/pages/package_page.py" line="376"/>
         <source>Creating {name}</source>
         <translation>正在创建 {name}</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="415"/>
+        <location filename="../../desktop/pages/package_page.py" line="424"/>
         <source>Creating the model failed</source>
         <translation>创建模型失败</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="423"/>
+        <location filename="../../desktop/pages/package_page.py" line="432"/>
         <source>Cancelled. No partial files were left behind.</source>
         <translation>已取消，没有留下未完成的文件。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="327"/>
+        <location filename="../../desktop/pages/package_page.py" line="336"/>
         <source>Ollama is not installed (nothing answers at {host}).</source>
         <translation>未安装 Ollama（{host} 没有响应）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="337"/>
+        <location filename="../../desktop/pages/package_page.py" line="346"/>
         <source>Ollama is not running (nothing answers at {host}).</source>
         <translation>Ollama 没有运行（{host} 没有响应）。</translation>
     </message>
@@ -1020,6 +1204,142 @@
         <location filename="../../desktop/pages/package_result.py" line="159"/>
         <source>The test chat looks wrong: {problems}</source>
         <translation>试聊结果异常：{problems}</translation>
+    </message>
+</context>
+<context>
+    <name>RunPanel</name>
+    <message>
+        <location filename="../../desktop/pages/finetune_run.py" line="60"/>
+        <source>Training</source>
+        <translation>训练</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_run.py" line="61"/>
+        <source>train</source>
+        <translation>训练</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_run.py" line="62"/>
+        <source>eval</source>
+        <translation>验证</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_run.py" line="88"/>
+        <source>Resumed at step {step}</source>
+        <translation>已从第 {step} 步继续</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_run.py" line="104"/>
+        <source>Stopped at step {step}; a checkpoint is saved.</source>
+        <translation>已在第 {step} 步停止，检查点已保存。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_run.py" line="113"/>
+        <source>Waiting for the first step…</source>
+        <translation>正在等待第一步…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_run.py" line="116"/>
+        <source>Step {step} of {total}</source>
+        <translation>第 {step} / {total} 步</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_run.py" line="117"/>
+        <source>epoch {epoch:.2f}</source>
+        <translation>轮次 {epoch:.2f}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_run.py" line="118"/>
+        <source>loss {loss:.4f}</source>
+        <translation>损失 {loss:.4f}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_run.py" line="119"/>
+        <source>{rate:.0f} tokens/s</source>
+        <translation>{rate:.0f} token/秒</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_run.py" line="120"/>
+        <source>ETA {eta}</source>
+        <translation>剩余 {eta}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_run.py" line="124"/>
+        <source>GPU memory {gb:.1f} GB</source>
+        <translation>显存 {gb:.1f} GB</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_run.py" line="126"/>
+        <source>memory {gb:.1f} GB</source>
+        <translation>内存 {gb:.1f} GB</translation>
+    </message>
+</context>
+<context>
+    <name>RunsList</name>
+    <message>
+        <location filename="../../desktop/pages/finetune_run.py" line="177"/>
+        <source>finished</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_run.py" line="177"/>
+        <source>stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_run.py" line="178"/>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_run.py" line="178"/>
+        <source>running or ended</source>
+        <translation>运行中或已中断</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_run.py" line="194"/>
+        <source>Runs</source>
+        <translation>训练记录</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_run.py" line="195"/>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_run.py" line="196"/>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_run.py" line="197"/>
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_run.py" line="198"/>
+        <source>Run</source>
+        <translation>训练</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_run.py" line="198"/>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_run.py" line="198"/>
+        <source>Base model</source>
+        <translation>基础模型</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_run.py" line="199"/>
+        <source>Dataset</source>
+        <translation>数据集</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_run.py" line="199"/>
+        <source>Final loss</source>
+        <translation>最终损失</translation>
     </message>
 </context>
 <context>
@@ -1443,6 +1763,234 @@
         <location filename="../../desktop/pages/package_form.py" line="203"/>
         <source>(no template: Ollama will use the GGUF&apos;s own)</source>
         <translation>（无模板：Ollama 将使用 GGUF 自带的模板）</translation>
+    </message>
+</context>
+<context>
+    <name>TrainOptions</name>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="167"/>
+        <source>This computer: {gpus}</source>
+        <translation>本机：{gpus}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="171"/>
+        <source>This computer: no CUDA GPU. Training on the CPU is only for tiny tests.</source>
+        <translation>本机：没有 CUDA 显卡。CPU 训练只适合极小的测试。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="181"/>
+        <source>Estimated GPU memory: {need:.1f} GB</source>
+        <translation>预计显存：{need:.1f} GB</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="183"/>
+        <source>— more than this GPU&apos;s {have:.0f} GB: lower the cutoff or batch size, or turn on QLoRA.</source>
+        <translation>—— 超过这块显卡的 {have:.0f} GB：请降低截断长度或批大小，或开启 QLoRA。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="192"/>
+        <source>Quick test: 30 steps to see that everything works (minutes).</source>
+        <translation>快速测试：训练 30 步，确认一切正常（几分钟）。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="193"/>
+        <source>Balanced: 3 epochs, good for most datasets.</source>
+        <translation>均衡：3 轮，适合大多数数据集。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="194"/>
+        <source>Thorough: 5 epochs, a larger adapter and longer examples; slower, for large datasets.</source>
+        <translation>充分：5 轮、更大的适配器和更长的样本；更慢，适合大数据集。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="199"/>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="200"/>
+        <source>Quick test</source>
+        <translation>快速测试</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="201"/>
+        <source>Balanced</source>
+        <translation>均衡</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="202"/>
+        <source>Thorough</source>
+        <translation>充分</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="205"/>
+        <source>Advanced</source>
+        <translation>高级</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="206"/>
+        <source>Load the base in 4 bits</source>
+        <translation>以 4 位加载基础模型</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="207"/>
+        <source>Where to train</source>
+        <translation>训练位置</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="209"/>
+        <source>A remote box: coming in this version. For now use `tuneforge train --on` from a terminal.</source>
+        <translation>远程服务器：将在本版本中推出。目前请在终端中使用 `tuneforge train --on`。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="212"/>
+        <source>Learning rate</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="213"/>
+        <source>How big each learning step is. Too high: the loss jumps or becomes NaN; too low: the model barely changes. 2e-4 suits LoRA; lower it if the loss spikes.</source>
+        <translation>每一步学习的幅度。太高：损失跳动或变成 NaN；太低：模型几乎不变。LoRA 用 2e-4 合适；损失出现尖峰时调低。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="215"/>
+        <source>Epochs</source>
+        <translation>训练轮数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="216"/>
+        <source>How many times the model reads the whole dataset. More epochs learn more but can memorise a small dataset; lower it when the eval loss rises.</source>
+        <translation>模型把整个数据集读几遍。轮数越多学得越多，但小数据集可能被死记硬背；验证损失上升时调低。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="218"/>
+        <source>Max steps</source>
+        <translation>最大步数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="219"/>
+        <source>Stop after this many training steps (0: use the epochs). Handy for a quick test on a big dataset.</source>
+        <translation>训练到这么多步就停止（0：按轮数）。适合在大数据集上快速测试。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="221"/>
+        <source>Max grad norm</source>
+        <translation>最大梯度范数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="222"/>
+        <source>Caps how far one step can move the weights, which keeps training stable. 1.0 is standard; rarely needs changing.</source>
+        <translation>限制每一步对权重的改动幅度，让训练保持稳定。标准值为 1.0，一般不用改。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="224"/>
+        <source>Compute type</source>
+        <translation>计算精度</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="225"/>
+        <source>Number format for the arithmetic. auto picks bf16 on GPUs that have it, else fp16; fp32 is exact but slow and memory-hungry. Change it only if the loss is NaN.</source>
+        <translation>计算所用的数字格式。auto 在支持的显卡上用 bf16，否则用 fp16；fp32 最精确但慢且占显存。只有损失变成 NaN 时才需要改。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="227"/>
+        <source>Device</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="228"/>
+        <source>Where to train: auto uses the CUDA GPU when there is one. The CPU is only for tiny tests.</source>
+        <translation>在哪里训练：auto 会在有 CUDA 显卡时使用显卡。CPU 只适合极小的测试。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="230"/>
+        <source>Cutoff length</source>
+        <translation>截断长度</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="231"/>
+        <source>The longest example in tokens; longer ones are cut. Raise it when many examples are truncated (see the histogram); lower it to save memory.</source>
+        <translation>样本的最大 token 数，更长的会被截断。很多样本被截断时（见直方图）调高；想省显存时调低。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="233"/>
+        <source>Batch size</source>
+        <translation>批大小</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="234"/>
+        <source>Examples processed together on the GPU. Larger is faster but needs more memory; lower it when you run out of memory.</source>
+        <translation>显卡上同时处理的样本数。越大越快但更占显存；显存不足时调低。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="236"/>
+        <source>Gradient accumulation</source>
+        <translation>梯度累积</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="237"/>
+        <source>Adds up several batches before each step, so batch size × this is the effective batch. Raise it instead of the batch size to save memory.</source>
+        <translation>累积几个批次再更新一次，实际批大小 = 批大小 × 这个值。想省显存时调高它，而不是调高批大小。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="239"/>
+        <source>Validation split</source>
+        <translation>验证集划分</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="240"/>
+        <source>Examples held back to measure the eval loss: a share (0.1 = 10%) or a count; 0 turns it off, -1 is automatic (10% from 50 examples).</source>
+        <translation>留出来计算验证损失的样本：比例（0.1 = 10%）或数量；0 表示不用，-1 表示自动（50 个样本起取 10%）。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="242"/>
+        <source>LoRA rank</source>
+        <translation>LoRA 秩</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="243"/>
+        <source>The size of the adapter. 8 is enough for style and format; 16–64 for teaching more knowledge, at more memory and a larger file.</source>
+        <translation>适配器的大小。学风格和格式用 8 就够；要教更多知识用 16–64，会更占显存、文件更大。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="245"/>
+        <source>LoRA alpha</source>
+        <translation>LoRA alpha</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="246"/>
+        <source>How strongly the adapter acts (0: twice the rank, the usual choice). Change it together with the learning rate, rarely alone.</source>
+        <translation>适配器作用的强度（0：秩的两倍，通常的选择）。一般与学习率一起调整，很少单独改。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="248"/>
+        <source>LoRA dropout</source>
+        <translation>LoRA dropout</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="249"/>
+        <source>Randomly ignores part of the adapter while training to fight memorising. 0 is fine; try 0.05–0.1 on small datasets that overfit.</source>
+        <translation>训练时随机忽略适配器的一部分，防止死记硬背。一般用 0；小数据集过拟合时试试 0.05–0.1。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="251"/>
+        <source>LoRA targets</source>
+        <translation>LoRA 目标层</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="252"/>
+        <source>Which layers get an adapter: all-linear (best quality) or names such as q_proj,v_proj (smaller, weaker).</source>
+        <translation>给哪些层加适配器：all-linear（效果最好），或指定名称如 q_proj,v_proj（更小，效果较弱）。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="254"/>
+        <source>QLoRA</source>
+        <translation>QLoRA</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="255"/>
+        <source>Keeps the base model in 4 bits so a larger model fits a smaller GPU, a little slower and slightly less exact. CUDA only.</source>
+        <translation>以 4 位保存基础模型，让更大的模型放进更小的显卡，稍慢、精度略低。仅支持 CUDA。</translation>
     </message>
 </context>
 </TS>

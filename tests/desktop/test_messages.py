@@ -148,7 +148,7 @@ def test_status_follows_ollama_coming_up(make_window, qtbot, make_ollama_double,
 def test_language_switch_changes_visible_text(make_window, qtbot, settings, no_ollama_installed):
     window = make_window()
     english = visible_texts(window)
-    assert "Package a model" in english and "Models" in english
+    assert "Fine-tune" in english and "Models" in english  # Fine-tune is the first page
 
     settings.update(language="zh_CN")
     qtbot.waitUntil(lambda: window.nav["package"].text() != "Package", timeout=5000)
