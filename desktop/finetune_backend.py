@@ -47,7 +47,11 @@ def cached_models() -> list[CachedModel]:
     try:
         from huggingface_hub import scan_cache_dir
 
-        info = scan_cache_dir()
+        from engine.lora.resolve import hf_hub_cache
+
+        # The folder is read now (HF_HUB_CACHE / HF_HOME as set by Settings), not the one
+        # huggingface_hub remembered when it was first imported.
+        info = scan_cache_dir(hf_hub_cache())
     except Exception:
         return []
     out = []
