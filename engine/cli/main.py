@@ -27,6 +27,7 @@ COMMANDS: tuple[str, ...] = (
     "template",
     "train",
     "data",
+    "remote",
 )
 
 
