@@ -10,7 +10,7 @@ def attach_and_fetch(*, box_name: str, run_id: str, out: Path, verbose: bool = F
     from engine.cli.progress import ProgressPrinter
     from engine.jobs.events import Event, Log
     from engine.remote import connect, fetch, follow, resume, status
-    from engine.remote.follow import StepTotals, load_state, save_state
+    from engine.remote.display import StepTotals, load_state, save_state
 
     state = load_state(out)
     offset = int(state.get("offset", 0)) if state.get("run_id") == run_id else 0
