@@ -126,7 +126,9 @@ def _launch(conn: Connection, run_id: str, argv: list[str], env: dict[str, str])
     envs = [f"{k}={v}" for k, v in env.items()]
     command = ["env", "TUNEFORGE_NO_COLOR=1", *envs, "setsid", "nohup",
                runtime_python(conn), "-m", "engine.remote.boxrun", *argv]  # fmt: skip
-    script = (f"cd {quote_command([work_dir(conn)])} && {quote_command(command)} "
+    # `&` applies to the one simple command, so $! is the pid of setsid → nohup → python
+    # (each exec'd in turn) and, after setsid, of the process group that `stop` signals
+    script = (f"cd {quote_command([work_dir(conn)])} || exit 1; {quote_command(command)} "
               f">>{quote_command([log])} 2>&1 </dev/null & echo $! >{quote_command([pidfile])}")  # fmt: skip
     conn.run(script)
 

@@ -91,7 +91,11 @@ def test_client_killed_mid_run_then_attach_finishes_without_gaps(box, base, tmp_
     state = out / ".tuneforge-remote.json"
 
     def saw_steps():
-        return state.is_file() and json.loads(state.read_text())["offset"] > 0 and client.poll() is None
+        return (
+            state.is_file()
+            and json.loads(state.read_text())["offset"] > 0
+            and client.poll() is None
+        )
 
     try:
         assert _wait(saw_steps), client.communicate(timeout=30)
@@ -106,7 +110,9 @@ def test_client_killed_mid_run_then_attach_finishes_without_gaps(box, base, tmp_
         seen: list[dict] = []
         head = remote_events.read_bytes()[: before["offset"]]
         seen += [json.loads(line) for line in head.splitlines()]
-        final, offset = follow(conn, run_id, offset=before["offset"], on_record=seen.append, poll=0.2)
+        final, offset = follow(
+            conn, run_id, offset=before["offset"], on_record=seen.append, poll=0.2
+        )
     assert final == "finished"
     assert offset == remote_events.stat().st_size
     assert seen == read_events(box / "runs" / run_id)  # nothing missed, nothing twice
