@@ -108,6 +108,7 @@ def setup_box(conn: Connection, *, index_url: str | None = None, hf_endpoint: st
               on_line: Callable[[str], None] = print, wheel: Path | None = None) -> RuntimePlan:  # fmt: skip
     """Install the runtime venv with this exact engine version (or just check ``--python``)."""
     work = work_dir(conn)
+    makedirs(conn, work)
     remote_wheel = posixpath.join(work, "wheels", wheel_name())
     plan = RuntimePlan(venv=posixpath.join(work, "runtime"), wheel=remote_wheel,
                        index_url=index_url, hf_endpoint=hf_endpoint)  # fmt: skip
@@ -130,7 +131,7 @@ def setup_box(conn: Connection, *, index_url: str | None = None, hf_endpoint: st
     )
     if installed.rc != 0:
         raise RemoteCommandFailed(f"the runtime on {conn.box.name} cannot import the engine and torch: "
-                                  f"{installed.stderr.strip()[-400:]}", box=conn.box.name)  # fmt: skip
+                                  f"{(installed.stderr.strip().splitlines() or ['?'])[-1][-400:]}", box=conn.box.name)  # fmt: skip
     _write_settings(conn, plan)
     return plan
 
