@@ -123,6 +123,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "--skip-invalid", action="store_true", help="leave out invalid rows (each one is listed)"
     )
     p.add_argument("--verbose", "-v", action="store_true", help="print every step")
+    p.add_argument("--processes", type=int, default=1, metavar="N",
+                   help="N training processes (data parallel through `accelerate launch`; gloo on the CPU)")  # fmt: skip
+    p.add_argument("--gpus", choices=["all"], help="all: one process per visible GPU")
     p.add_argument(
         "--on", metavar="NAME", help="train on a saved box over SSH (tuneforge remote add)"
     )
@@ -182,6 +185,10 @@ def spec_from_args(args: argparse.Namespace) -> Any:
 def run(args: argparse.Namespace) -> int:
     if args.on:
         return _run_on_box(args)
+    if args.processes > 1 or args.gpus == "all":
+        from engine.cli.train_multi import run_multi
+
+        return run_multi(args, spec_from_args(args))
     from engine.cli.progress import ProgressPrinter
     from engine.jobs import run_in_child
     from engine.jobs.events import Event, Log
