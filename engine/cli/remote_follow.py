@@ -56,9 +56,14 @@ def attach_and_fetch(*, box_name: str, run_id: str, out: Path, verbose: bool = F
 
 def train_on_box(*, box_name: str, train_args: list[str], data: Path, base: str,
                  upload_base: Path | None, out: Path, verbose: bool) -> int:  # fmt: skip
-    from engine.remote import connect, runtime_env, submit
+    from engine.remote import check_box, connect, runtime_env, submit
+    from engine.remote.box import require_trainable
 
     with connect(box_name) as conn:
+        need_gpu = (
+            "--device" not in train_args or train_args[train_args.index("--device") + 1] != "cpu"
+        )
+        require_trainable(check_box(conn), box=box_name, need_gpu=need_gpu)
         print(f"uploading {data.name} to {box_name}…", file=sys.stderr)
         run_id = submit(conn, train_args=train_args, data=data, base=base, upload_base=upload_base,
                         env=runtime_env(conn))  # fmt: skip

@@ -95,3 +95,42 @@ def test_changed_host_key_is_refused_with_how_to_trust(sshd, capsys):
     add_box(box=_box(sshd))
     with connect("gpu") as conn:
         assert conn.run(["echo", "ok"]).stdout.strip() == "ok"
+
+
+def test_no_gpu_and_full_disk_are_clear_errors(sshd, tmp_path, capsys):
+    import shutil
+
+    from engine.cli.main import main
+    from engine.remote import check_box
+    from engine.remote.box import BoxReport, require_trainable
+    from engine.remote.errors import DiskFull, NoGpu
+
+    if shutil.which("nvidia-smi"):
+        pytest.skip("this machine has nvidia-smi: the box would have a GPU")
+    add_box(box=_box(sshd, work_dir=str(tmp_path / "w")))
+    data = tmp_path / "d.jsonl"
+    data.write_text('{"instruction": "a", "output": "b"}\n')
+    rc = main(
+        [
+            "train",
+            "--on",
+            "gpu",
+            "--base",
+            "/nowhere",
+            "--data",
+            str(data),
+            "--out",
+            str(tmp_path / "o"),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert rc == 1 and "has no NVIDIA GPU" in err and "Traceback" not in err
+    with connect("gpu") as conn:
+        report = check_box(conn)
+    full = BoxReport(
+        **{**report.__dict__, "free_gb": 0.5, "gpus": ({"name": "H100", "memory_mb": 81559},)}
+    )
+    with pytest.raises(DiskFull, match=r"only 0\.5 GB free"):
+        require_trainable(full, box="gpu", need_gpu=True)
+    with pytest.raises(NoGpu):
+        require_trainable(report, box="gpu", need_gpu=True)
