@@ -39,8 +39,13 @@ def add_box(*, box: Box, password: str | None = None,
     box = replace(box, has_password=password is not None)
     if password is not None:
         store_password(box.name, password)
-    with Connection(box) as conn:
-        conn.run(["true"])
+    try:
+        with Connection(box) as conn:
+            conn.run(["true"])
+    except Exception:
+        if password is not None and box.name not in load_boxes():
+            forget_password(box.name)
+        raise
     boxes = load_boxes()
     boxes[box.name] = box
     save_boxes(boxes)
