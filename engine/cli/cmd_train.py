@@ -123,7 +123,39 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "--skip-invalid", action="store_true", help="leave out invalid rows (each one is listed)"
     )
     p.add_argument("--verbose", "-v", action="store_true", help="print every step")
-    p.set_defaults(func=run)
+    p.add_argument("--processes", type=int, default=1, metavar="N",
+                   help="N training processes (data parallel through `accelerate launch`; gloo on the CPU)")  # fmt: skip
+    p.add_argument("--gpus", choices=["all"], help="all: one process per visible GPU")
+    p.add_argument(
+        "--on", metavar="NAME", help="train on a saved box over SSH (tuneforge remote add)"
+    )
+    p.add_argument("--upload-base", type=Path, metavar="DIR",
+                   help="with --on: send this local model folder as the base")  # fmt: skip
+    p.set_defaults(func=run, train_parser=p)
+
+
+# options that describe where things are, not how to train: handled by --on itself
+_LOCAL_ONLY = {"base", "data", "out", "resume", "on", "upload_base", "verbose", "help"}
+
+
+def remote_train_args(args: argparse.Namespace) -> list[str]:
+    """The training options of ``args`` as command-line arguments for the box."""
+    out: list[str] = []
+    for action in args.train_parser._actions:
+        if not action.option_strings or action.dest in _LOCAL_ONLY:
+            continue
+        value = getattr(args, action.dest, None)
+        flag = (
+            action.option_strings[-1]
+            if action.option_strings[-1].startswith("--")
+            else action.option_strings[0]
+        )
+        if isinstance(action, argparse._StoreTrueAction):
+            if value:
+                out.append(flag)
+        elif value is not None:
+            out += [flag, str(value)]
+    return out
 
 
 def spec_from_args(args: argparse.Namespace) -> Any:
@@ -151,6 +183,12 @@ def spec_from_args(args: argparse.Namespace) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.on:
+        return _run_on_box(args)
+    if args.processes > 1 or args.gpus == "all":
+        from engine.cli.train_multi import run_multi
+
+        return run_multi(args, spec_from_args(args))
     from engine.cli.progress import ProgressPrinter
     from engine.jobs import run_in_child
     from engine.jobs.events import Event, Log
@@ -196,3 +234,21 @@ def run(args: argparse.Namespace) -> int:
         print(f"advice: {advice}")
     print(f'next: tuneforge package "{result.adapter_dir}" --name my-model')
     return 0
+
+
+def _run_on_box(args: argparse.Namespace) -> int:
+    from engine.cli.remote_follow import train_on_box
+    from engine.errors import InputError
+
+    if args.resume:
+        raise InputError("--resume with --on: use `tuneforge remote attach NAME RUN_ID --out DIR`")
+    missing = [f"--{n}" for n in ("data", "out") if getattr(args, n) is None]
+    if args.base is None and args.upload_base is None:
+        missing.append("--base (or --upload-base)")
+    if missing:
+        raise InputError(f"missing {', '.join(missing)}")
+    if not args.data.exists():
+        raise InputError("the dataset does not exist", path=args.data)
+    return train_on_box(box_name=args.on, train_args=remote_train_args(args), data=args.data,
+                        base=str(args.base or ""), upload_base=args.upload_base, out=args.out,
+                        verbose=args.verbose)  # fmt: skip

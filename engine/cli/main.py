@@ -31,6 +31,7 @@ COMMANDS: tuple[str, ...] = (
     "template",
     "train",
     "data",
+    "remote",
 )
 
 

@@ -26,6 +26,7 @@ from engine.train.advisor import advise
 from engine.train.batches import Schedule, collate, epoch_order, loss_sum
 from engine.train.check import prepare_dataset
 from engine.train.checkpoint import base_revision, export_adapter, load_checkpoint, save_checkpoint
+from engine.train.distributed import Distributed
 from engine.train.errors import TrainingFailed
 from engine.train.plot import write_loss_png
 from engine.train.rundir import (
@@ -92,21 +93,28 @@ def train_job(spec: TrainSpec, ctx: JobContext) -> TrainResult:
     for issue in prepared.skipped:
         ctx.warn(f"skipped {issue}")
     placement = choose_placement(spec, ctx)
+    world = Distributed.from_env(torch, placement.device)
     run_dir = Path(spec.out)
-    prepare_run_dir(run_dir, resume=spec.resume)
     lock = RunLock(run_dir)
-    lock.acquire()
-    log = EventLog(run_dir)
+    if world.is_main:  # only rank 0 owns the run folder: events, checkpoints, adapter
+        prepare_run_dir(run_dir, resume=spec.resume)
+        lock.acquire()
+    world.barrier()
+    log: Any = EventLog(run_dir) if world.is_main else _NullLog()
     restore = _cancel_on_sigint(ctx)
     try:
-        return _train(spec, ctx, run_dir, log, prepared, tokenizer, placement, torch, load_model)
+        return _train(
+            spec, ctx, run_dir, log, prepared, tokenizer, placement, torch, load_model, world
+        )
     finally:
         restore()
         log.close()
-        lock.release()
+        if world.is_main:
+            lock.release()
+        world.close()
 
 
-def _train(spec, ctx, run_dir, log, prepared, tokenizer, placement, torch, load_model):  # type: ignore[no-untyped-def]
+def _train(spec, ctx, run_dir, log, prepared, tokenizer, placement, torch, load_model, world):  # type: ignore[no-untyped-def]
     examples = list(prepared.examples)
     order = epoch_order(len(examples), spec.seed - 1)
     n_val = auto_val_count(len(examples), spec.val_size)
@@ -126,11 +134,9 @@ def _train(spec, ctx, run_dir, log, prepared, tokenizer, placement, torch, load_
     eval_every = spec.eval_steps or max(1, total // 10)
     save_every = spec.save_steps or (eval_every if val else min(100, total))
     truncated = sum(e.truncated for e in examples)
-    if not spec.resume:
-        write_json(
-            run_dir / RUN_FILE,
-            _run_record(spec, prepared, placement, len(train), len(val), total, torch),
-        )
+    if not spec.resume and world.is_main:
+        record = _run_record(spec, prepared, placement, len(train), len(val), total, torch)
+        write_json(run_dir / RUN_FILE, {**record, "world_size": world.size})
         log.write("started", total_steps=total, examples=len(train), val_examples=len(val),
                   truncated=truncated, device=placement.device, compute=placement.compute)  # fmt: skip
     torch.manual_seed(spec.seed)
@@ -169,10 +175,10 @@ def _train(spec, ctx, run_dir, log, prepared, tokenizer, placement, torch, load_
             lr = lr_at(spec, step, total, warmup)
             for group in optimizer.param_groups:
                 group["lr"] = lr
-            micro = schedule.micro_batches(step, spec.seed)
+            micro = schedule.micro_batches(step, spec.seed)[world.rank :: world.size]
             batches = [collate([train[i] for i in idx], pad_id, placement.device) for idx in micro]
-            n_tokens = sum(int((b["labels"][:, 1:] != -100).sum()) for b in batches)
-            real_tokens = sum(b["n_real"] for b in batches)
+            n_tokens = world.sum(sum(int((b["labels"][:, 1:] != -100).sum()) for b in batches))
+            real_tokens = world.sum(sum(b["n_real"] for b in batches))
             total_loss = 0.0
             for batch in batches:
                 ctx.check_cancelled()
@@ -181,6 +187,8 @@ def _train(spec, ctx, run_dir, log, prepared, tokenizer, placement, torch, load_
                 scaled = loss / max(1, n_tokens)
                 (scaler.scale(scaled) if scaler else scaled).backward()
                 total_loss += float(loss.detach())
+            total_loss = world.sum(total_loss)
+            world.sum_grads(params)
             if scaler:
                 scaler.unscale_(optimizer)
             grad_norm = float(torch.nn.utils.clip_grad_norm_(params, spec.max_grad_norm))
@@ -217,13 +225,13 @@ def _train(spec, ctx, run_dir, log, prepared, tokenizer, placement, torch, load_
                 last_eval = _evaluate(model, val, spec, pad_id, placement, autocast, torch, ctx)
                 log.write("eval", step=done, eval_loss=round(last_eval, 6))
                 model.train()
-            if done % save_every == 0 and done < total:
+            if done % save_every == 0 and done < total and world.is_main:
                 _save(run_dir, model, optimizer, scaler, done, spec, log)
                 last_saved = done
     except JobCancelled:
         done = step  # the step in progress is dropped; steps before it are complete
         optimizer.zero_grad(set_to_none=True)
-        if done > last_saved:
+        if done > last_saved and world.is_main:
             _save(run_dir, model, optimizer, scaler, done, spec, log)
         hint = f"tuneforge train --resume {run_dir}"
         log.write("stopped", step=done, reason="cancelled", resume=hint)
@@ -233,6 +241,9 @@ def _train(spec, ctx, run_dir, log, prepared, tokenizer, placement, torch, load_
     except TrainingFailed as exc:
         log.write("failed", step=step + 1, message=exc.message)
         raise
+    if not world.is_main:
+        return TrainResult(run_dir=run_dir, adapter_dir=run_dir / "adapter", steps=total,
+                           final_loss=last_loss, eval_loss=last_eval, advice=())  # fmt: skip
     adapter = export_adapter(run_dir, model=model, base=Path(spec.base))
     events = read_events(run_dir)
     advice = advise(events, truncated=sum(e.truncated for e in examples), examples=len(examples))
@@ -317,6 +328,16 @@ def _run_record(spec, prepared, placement, n_train, n_val, total, torch) -> dict
         "world_size": 1,
         "total_steps": total,
     }
+
+
+class _NullLog:
+    """Ranks other than 0 write no events."""
+
+    def write(self, event: str, **fields: Any) -> dict[str, Any]:
+        return {"event": event, **fields}
+
+    def close(self) -> None:
+        return None
 
 
 class _nullcontext:

@@ -1,0 +1,192 @@
+"""One SSH connection to a box (paramiko): pinned host keys, quoted commands, SFTP.
+
+Every command is a list of arguments joined with :func:`shlex.join` (POSIX quoting), so work
+dirs, file names and run ids with spaces, quotes or Chinese never reach the shell unquoted.
+Passwords and key passphrases are never logged or written to a plain file.
+"""
+
+from __future__ import annotations
+
+import shlex
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.remote.boxes import Box, known_hosts_file, load_password
+from engine.remote.errors import (
+    AuthFailed,
+    HostKeyChanged,
+    HostKeyUnknown,
+    RemoteCommandFailed,
+    Unreachable,
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommandResult:
+    rc: int
+    stdout: str
+    stderr: str
+
+
+def quote_command(argv: Sequence[str]) -> str:
+    return shlex.join([str(a) for a in argv])
+
+
+def fingerprint(key: Any) -> str:
+    import base64
+    import hashlib
+
+    digest = hashlib.sha256(key.asbytes()).digest()
+    return "SHA256:" + base64.b64encode(digest).decode().rstrip("=")
+
+
+def host_entry(box: Box) -> str:
+    return box.host if box.port == 22 else f"[{box.host}]:{box.port}"
+
+
+def scan_host_key(*, host: str, port: int, timeout: float = 10.0) -> Any:
+    """The key the host presents, without authenticating (for ``remote add`` to show)."""
+    import paramiko
+
+    try:
+        sock = socket.create_connection((host, port), timeout=timeout)
+    except OSError as exc:
+        raise Unreachable(f"cannot reach {host}:{port}: {exc.strerror or exc}", host=host,
+                          hint="Check the host and port your GPU provider gave you.") from exc  # fmt: skip
+    transport = paramiko.Transport(sock)
+    try:
+        transport.start_client(timeout=timeout)
+        return transport.get_remote_server_key()
+    except (paramiko.SSHException, OSError) as exc:
+        raise Unreachable(
+            f"{host}:{port} does not answer as an SSH server: {exc}", host=host
+        ) from exc
+    finally:
+        transport.close()
+
+
+def trust_host_key(box: Box, key: Any) -> None:
+    """Pin ``key`` for the box's host and port (replacing an earlier pin)."""
+    import paramiko
+
+    path = known_hosts_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    keys = paramiko.HostKeys()
+    if path.is_file():
+        keys.load(str(path))
+    entry = host_entry(box)
+    if entry in keys:
+        del keys[entry]
+    keys.add(entry, key.get_name(), key)
+    keys.save(str(path))
+
+
+class _Refuse:
+    """paramiko missing-host-key policy: never accept, say how to trust."""
+
+    def __init__(self, box: Box) -> None:
+        self.box = box
+
+    def missing_host_key(self, client: Any, hostname: str, key: Any) -> None:
+        raise HostKeyUnknown(
+            f"the host key of {hostname} is not trusted yet ({key.get_name()} {fingerprint(key)})",
+            box=self.box.name, host=self.box.host,
+            hint=f"Add the box with `tuneforge remote add {self.box.name} …` and confirm the fingerprint.",
+        )  # fmt: skip
+
+
+class Connection:
+    """An open SSH connection; use as a context manager."""
+
+    def __init__(self, box: Box, *, timeout: float = 15.0) -> None:
+        import paramiko
+
+        self.box = box
+        client = paramiko.SSHClient()
+        path = known_hosts_file()
+        if path.is_file():
+            client.load_host_keys(str(path))
+        client.set_missing_host_key_policy(_Refuse(box))  # type: ignore[arg-type]
+        password = load_password(box.name) if box.has_password else None
+        try:
+            client.connect(
+                box.host, port=box.port, username=box.user, password=password,
+                key_filename=box.key_file, timeout=timeout, banner_timeout=timeout,
+                auth_timeout=timeout, allow_agent=False, look_for_keys=False,
+            )  # fmt: skip
+        except paramiko.BadHostKeyException as exc:
+            client.close()
+            raise HostKeyChanged(
+                f"the host key of {box.host}:{box.port} changed (now {fingerprint(exc.key)}); "
+                "refusing to connect. This happens when the box was re-created, or when someone "
+                "is in between.",
+                box=box.name, host=box.host, fingerprint=fingerprint(exc.key),
+                hint=f"If your provider re-created the box, trust the new key with: "
+                f"tuneforge remote add {box.name} --host {box.host} --port {box.port} --user {box.user} "
+                "… (it shows the new fingerprint to confirm)",
+            ) from None  # fmt: skip
+        except paramiko.AuthenticationException:
+            client.close()
+            how = "password" if password else "key"
+            raise AuthFailed(f"{box.address} refused the {how}", box=box.name, host=box.host,
+                             hint="Check the user and the key file or password (re-add the box to change them).") from None  # fmt: skip
+        except HostKeyUnknown:
+            client.close()
+            raise
+        except (OSError, paramiko.SSHException) as exc:
+            client.close()
+            raise Unreachable(f"cannot connect to {box.address}: {exc}", box=box.name,
+                              host=box.host, hint="Is the box running? Check host and port.") from None  # fmt: skip
+        self.client = client
+        self._sftp: Any = None
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._sftp is not None:
+            self._sftp.close()
+        self.client.close()
+
+    @property
+    def sftp(self) -> Any:
+        if self._sftp is None:
+            self._sftp = self.client.open_sftp()
+        return self._sftp
+
+    def run(
+        self, argv: Sequence[str] | str, *, check: bool = True, timeout: float = 600
+    ) -> CommandResult:
+        """Run a command. A list is quoted argument by argument; a string is taken as shell
+        text and must have been built from quoted parts (see :func:`quote_command`)."""
+        command = argv if isinstance(argv, str) else quote_command(argv)
+        _stdin, stdout, stderr = self.client.exec_command(command, timeout=timeout)
+        out = stdout.read().decode("utf-8", "replace")
+        err = stderr.read().decode("utf-8", "replace")
+        rc = stdout.channel.recv_exit_status()
+        if check and rc != 0:
+            first = command.split(" ", 1)[0]
+            raise RemoteCommandFailed(f"{first} failed on {self.box.name} (exit {rc}): {err.strip()[-800:]}",
+                                      box=self.box.name, rc=rc)  # fmt: skip
+        return CommandResult(rc=rc, stdout=out, stderr=err)
+
+    def home(self) -> str:
+        return self.sftp.normalize(".")  # type: ignore[no-any-return]
+
+    def resolve(self, path: str) -> str:
+        """``~/x`` → the absolute path on the box (SFTP does not expand ``~``)."""
+        if path == "~":
+            return self.home()
+        if path.startswith("~/"):
+            return self.home().rstrip("/") + "/" + path[2:]
+        return path
+
+
+def local_path(path: str | Path) -> Path:
+    return Path(path).expanduser()

@@ -1,0 +1,109 @@
+"""Resumable, hash-checked file transfer over SFTP.
+
+Upload: bytes go to ``NAME.partial`` on the box, appended from its current size after a
+dropped connection; the SHA-256 computed on the box (``sha256sum``) must match before the
+rename. Download: the same in the other direction, ``*.partial`` locally.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import posixpath
+from pathlib import Path
+
+from engine.remote.errors import TransferCorrupt
+from engine.remote.ssh import Connection
+
+CHUNK = 1 << 20
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(CHUNK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def remote_sha256(conn: Connection, path: str) -> str | None:
+    result = conn.run(["sha256sum", "--", path], check=False)
+    if result.rc != 0:
+        return None
+    return result.stdout.split(" ", 1)[0].strip() or None
+
+
+def remote_size(conn: Connection, path: str) -> int | None:
+    try:
+        return int(conn.sftp.stat(path).st_size)
+    except OSError:
+        return None
+
+
+def makedirs(conn: Connection, path: str) -> None:
+    conn.run(["mkdir", "-p", "--", path])
+
+
+def upload_file(conn: Connection, local: Path, remote: str, *, digest: str | None = None) -> str:
+    """Upload ``local`` to ``remote`` (skipped when already there with the same hash)."""
+    digest = digest or sha256_file(local)
+    if remote_size(conn, remote) == local.stat().st_size and remote_sha256(conn, remote) == digest:
+        return digest
+    makedirs(conn, posixpath.dirname(remote))
+    partial = remote + ".partial"
+    offset = remote_size(conn, partial) or 0
+    size = local.stat().st_size
+    if offset > size:
+        offset = 0
+    with open(local, "rb") as src, conn.sftp.open(partial, "ab" if offset else "wb") as dst:
+        src.seek(offset)
+        dst.set_pipelined(True)
+        while block := src.read(CHUNK):
+            dst.write(block)
+    got = remote_sha256(conn, partial)
+    if got != digest:
+        conn.sftp.remove(partial)
+        raise TransferCorrupt(f"upload of {local.name} arrived damaged (hash mismatch); try again",
+                              path=local, box=conn.box.name)  # fmt: skip
+    conn.sftp.posix_rename(partial, remote)
+    return digest
+
+
+def download_file(conn: Connection, remote: str, local: Path) -> None:
+    """Download ``remote`` to ``local`` through ``local.partial``, resuming a cut transfer."""
+    want = remote_sha256(conn, remote)
+    if local.is_file() and want and sha256_file(local) == want:
+        return
+    local.parent.mkdir(parents=True, exist_ok=True)
+    partial = local.with_name(local.name + ".partial")
+    offset = partial.stat().st_size if partial.is_file() else 0
+    size = remote_size(conn, remote) or 0
+    if offset > size:
+        offset = 0
+    with conn.sftp.open(remote, "rb") as src, open(partial, "ab" if offset else "wb") as dst:
+        src.seek(offset)
+        src.prefetch(max(0, size - offset))
+        while block := src.read(CHUNK):
+            dst.write(block)
+    if want and sha256_file(partial) != want:
+        partial.unlink()
+        raise TransferCorrupt(f"download of {remote} arrived damaged (hash mismatch); try again",
+                              path=local, box=conn.box.name)  # fmt: skip
+    os.replace(partial, local)
+
+
+def remote_walk(conn: Connection, root: str) -> list[str]:
+    """Files under ``root`` on the box, relative to it (POSIX separators)."""
+    import stat
+
+    out: list[str] = []
+    stack = [""]
+    while stack:
+        rel = stack.pop()
+        for entry in conn.sftp.listdir_attr(posixpath.join(root, rel) if rel else root):
+            sub = posixpath.join(rel, entry.filename) if rel else entry.filename
+            if stat.S_ISDIR(entry.st_mode or 0):
+                stack.append(sub)
+            else:
+                out.append(sub)
+    return sorted(out)

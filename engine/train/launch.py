@@ -1,0 +1,54 @@
+"""Several training processes through ``accelerate launch`` (DDP), here or on a box.
+
+``launch_command`` builds the launcher's argument list; each process runs
+``python -m engine.train.launch SPEC.json``, which is :func:`engine.train.loop.train_job`
+with the rank read from the environment (see :mod:`engine.train.distributed`).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+from pathlib import Path
+
+
+def count_gpus() -> int:
+    try:
+        import torch
+
+        return int(torch.cuda.device_count())
+    except ImportError:
+        return 0
+
+
+def launch_command(*, spec_file: Path, processes: int, device: str) -> list[str]:
+    with socket.socket() as s:  # a free rendezvous port on this machine
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    # --multi_gpu is accelerate's torchrun path: it also starts N CPU processes (gloo);
+    # --cpu alone would start one
+    cpu = ["--multi_gpu"]
+    return [sys.executable, "-m", "accelerate.commands.launch", "--num_machines", "1",
+            "--num_processes", str(processes), *cpu, "--mixed_precision", "no",
+            "--dynamo_backend", "no", "--main_process_ip", "127.0.0.1",
+            "--main_process_port", str(port), "-m", "engine.train.launch", str(spec_file)]  # fmt: skip
+
+
+def main(argv: list[str]) -> int:
+    import os
+
+    from engine.jobs import run_job
+    from engine.jobs.codec import from_plain
+    from engine.train.loop import train_job
+
+    spec = from_plain(json.loads(Path(argv[0]).read_text(encoding="utf-8")))
+    rank = int(os.environ.get("RANK", "0"))
+    outcome = run_job(train_job, spec)
+    if not outcome.ok and outcome.status != "cancelled" and rank == 0:
+        print(f"error: {outcome.error}", file=sys.stderr)
+    return 0 if outcome.ok else (130 if outcome.status == "cancelled" else 1)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

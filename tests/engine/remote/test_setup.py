@@ -1,0 +1,67 @@
+"""The runtime plan (shared with the local runtime) and `remote setup` on a real sshd box."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import zipfile
+
+import pytest
+
+from engine import __version__
+from engine.remote import Box, add_box, connect, runtime_env, setup_box
+from engine.runtime.plan import RuntimePlan, build_wheel, source_root, wheel_name
+
+
+def test_plan_commands_install_this_version_with_the_train_extra_from_the_mirror():
+    plan = RuntimePlan(venv="/data/我的 work/runtime", wheel="/data/我的 work/wheels/" + wheel_name(),
+                       index_url="https://mirror.example/simple", hf_endpoint="https://hf-mirror.example")  # fmt: skip
+    venv, pip, install = plan.commands()
+    assert venv == ["python3", "-m", "venv", "/data/我的 work/runtime"]
+    assert install[:4] == ["/data/我的 work/runtime/bin/python", "-m", "pip", "install"]
+    assert install[4].endswith(f"tuneforge-{__version__}-py3-none-any.whl[train]")
+    assert install[-2:] == ["--index-url", "https://mirror.example/simple"]
+    assert "--index-url" in pip
+    assert plan.environment() == {"HF_ENDPOINT": "https://hf-mirror.example",
+                                  "PIP_INDEX_URL": "https://mirror.example/simple"}  # fmt: skip
+    assert shlex.split(shlex.join(install)) == install
+
+
+@pytest.mark.slow
+def test_the_engine_wheel_of_this_checkout_builds_offline(tmp_path):
+    root = source_root()
+    assert root is not None
+    wheel = build_wheel(root, tmp_path / "wheels")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "engine/remote/boxrun.py" in names and "engine/train/launch.py" in names
+    meta = next(n for n in names if n.endswith("METADATA"))
+    text = zipfile.ZipFile(wheel).read(meta).decode()
+    assert f"Version: {__version__}" in text and 'extra == "train"' in text
+
+
+def test_setup_with_an_existing_python_records_the_mirror(sshd, box_python, tmp_path, capsys):
+    from engine.cli.main import main
+
+    work = tmp_path / "工作 目录"
+    add_box(box=Box(name="gpu", host="127.0.0.1", port=sshd.port, user=sshd.user,
+                    key_file=str(sshd.user_key), python=box_python, work_dir=str(work)))  # fmt: skip
+    rc = main(["remote", "setup", "gpu", "--hf-endpoint", "https://hf-mirror.example"])
+    assert rc == 0, capsys.readouterr().err
+    assert json.loads((work / "runtime.json").read_text())["env"] == {
+        "HF_ENDPOINT": "https://hf-mirror.example"
+    }
+    with connect("gpu") as conn:
+        assert runtime_env(conn) == {"HF_ENDPOINT": "https://hf-mirror.example"}
+
+
+def test_setup_with_a_python_that_lacks_the_engine_is_a_clear_error(sshd, tmp_path, capsys):
+    from engine.cli.main import main
+
+    add_box(box=Box(name="gpu", host="127.0.0.1", port=sshd.port, user=sshd.user,
+                    key_file=str(sshd.user_key), python="/usr/bin/python3", work_dir=str(tmp_path / "w")))  # fmt: skip
+    rc = main(["remote", "setup", "gpu"])
+    err = capsys.readouterr().err
+    assert rc == 1 and "cannot import the engine and torch" in err and "Traceback" not in err
+    with connect("gpu") as conn:
+        assert setup_box  # the API the desktop calls
+        assert conn.run(["true"]).rc == 0
