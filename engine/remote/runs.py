@@ -125,7 +125,7 @@ def _launch(conn: Connection, run_id: str, argv: list[str], env: dict[str, str])
     log = posixpath.join(runs, run_id + ".log")
     envs = [f"{k}={v}" for k, v in env.items()]
     command = ["env", "TUNEFORGE_NO_COLOR=1", *envs, "setsid", "nohup",
-               runtime_python(conn), "-m", "engine.remote.boxrun", *argv]  # fmt: skip
+               runtime_python(conn), "-m", "engine.cli.boxrun", *argv]  # fmt: skip
     # `&` applies to the one simple command, so $! is the pid of setsid → nohup → python
     # (each exec'd in turn) and, after setsid, of the process group that `stop` signals
     script = (f"cd {quote_command([work_dir(conn)])} || exit 1; {quote_command(command)} "
@@ -158,7 +158,7 @@ def is_alive(conn: Connection, run_id: str) -> bool:
     if not pid.isdigit():
         return False
     cmdline = _read(conn, f"/proc/{pid}/cmdline")
-    return run_id.encode() in cmdline and b"engine.remote.boxrun" in cmdline
+    return run_id.encode() in cmdline and b"engine.cli.boxrun" in cmdline
 
 
 def _tail_events(conn: Connection, run_id: str) -> list[dict[str, Any]]:

@@ -33,7 +33,7 @@ def test_the_engine_wheel_of_this_checkout_builds_offline(tmp_path):
     assert root is not None
     wheel = build_wheel(root, tmp_path / "wheels")
     names = zipfile.ZipFile(wheel).namelist()
-    assert "engine/remote/boxrun.py" in names and "engine/train/launch.py" in names
+    assert "engine/cli/boxrun.py" in names and "engine/train/launch.py" in names
     meta = next(n for n in names if n.endswith("METADATA"))
     text = zipfile.ZipFile(wheel).read(meta).decode()
     assert f"Version: {__version__}" in text and 'extra == "train"' in text

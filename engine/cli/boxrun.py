@@ -1,4 +1,4 @@
-"""Entry point on the box: ``python -m engine.remote.boxrun [--hf-base ID] train ARGS…``.
+"""Entry point on the box: ``python -m engine.cli.boxrun [--hf-base ID] train ARGS…``.
 
 Started detached (``setsid nohup``) by :func:`engine.remote.runs.submit`. A Hugging Face id
 as the base is downloaded on the box first (``HF_ENDPOINT`` picks a mirror); then the local
