@@ -17,7 +17,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from engine.logfile import tuneforge_home
+from engine.appdirs import config_dir, tuneforge_home
 
 SETTINGS_FILE = "settings.json"
 LANGUAGES = ("system", "en", "zh_CN")
@@ -41,18 +41,6 @@ class Settings:
 
 
 _CHOICES: dict[str, tuple[str, ...]] = {"language": LANGUAGES, "theme": THEMES}
-
-
-def config_dir() -> Path:
-    override = os.environ.get("TUNEFORGE_CONFIG_DIR")
-    if override:
-        return Path(override)
-    home = tuneforge_home()
-    if home is not None:
-        return home / "config"
-    import platformdirs
-
-    return Path(platformdirs.user_config_dir("Tuneforge", appauthor=False))
 
 
 def default_output_dir() -> Path:

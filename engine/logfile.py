@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
-import os
 import re
 import sys
 from pathlib import Path
 from typing import Any
 
-HOME_ENV = "TUNEFORGE_HOME"
-LOG_DIR_ENV = "TUNEFORGE_LOG_DIR"
+from engine.appdirs import log_dir, tuneforge_home  # noqa: F401 - re-exported
+
 MAX_BYTES = 2 * 1024 * 1024
 BACKUPS = 3
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
@@ -70,23 +69,6 @@ class RedactingFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
         return True
-
-
-def tuneforge_home() -> Path | None:
-    value = os.environ.get(HOME_ENV)
-    return Path(value) if value else None
-
-
-def log_dir() -> Path:
-    override = os.environ.get(LOG_DIR_ENV)
-    if override:
-        return Path(override)
-    home = tuneforge_home()
-    if home is not None:
-        return home / "logs"
-    import platformdirs
-
-    return Path(platformdirs.user_log_dir("Tuneforge", appauthor=False))
 
 
 def log_path(program: str) -> Path:
