@@ -71,6 +71,7 @@ def load_model(spec: TrainSpec, placement: Placement, ctx: JobContext) -> Any:
         )  # fmt: skip
         kwargs["device_map"] = {"": 0}
     ctx.log(f"loading {Path(spec.base).name} ({placement.device}, {placement.compute})")
+    model: Any  # a transformers model, then the PEFT model around it
     try:
         model = AutoModelForCausalLM.from_pretrained(str(spec.base), **kwargs)
     except (ValueError, ImportError) as exc:
@@ -91,14 +92,15 @@ def load_model(spec: TrainSpec, placement: Placement, ctx: JobContext) -> Any:
         )
     elif spec.gradient_checkpointing:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
-    config = LoraConfig(
-        r=spec.lora_rank,
-        lora_alpha=spec.alpha,
-        lora_dropout=spec.lora_dropout,
-        target_modules=spec.target_modules(),
-        use_rslora=spec.rslora,
-        task_type="CAUSAL_LM",
-    )
+    lora: dict[str, Any] = {  # peft annotates lora_alpha as int; a float alpha works as well
+        "r": spec.lora_rank,
+        "lora_alpha": spec.alpha,
+        "lora_dropout": spec.lora_dropout,
+        "target_modules": spec.target_modules(),
+        "use_rslora": spec.rslora,
+        "task_type": "CAUSAL_LM",
+    }
+    config = LoraConfig(**lora)
     try:
         model = get_peft_model(model, config)
     except ValueError as exc:
