@@ -47,12 +47,14 @@ def gui_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tuneforge-gui",
         description=(
-            "Open the Tuneforge desktop app. Give a merged model folder, a LoRA adapter "
-            "folder or a .gguf file to start packaging it right away."
+            "Open the Tuneforge desktop app. Give a dataset to fine-tune on it, or a merged "
+            "model folder, a LoRA adapter folder or a .gguf file to package it right away."
         ),
         epilog="The command line tool is `tuneforge` (try `tuneforge --help`).",
     )
-    parser.add_argument("path", nargs="?", help="a model folder, adapter folder or .gguf file")
+    parser.add_argument(
+        "path", nargs="?", help="a dataset, a model or adapter folder, or a .gguf file"
+    )
     parser.add_argument("--version", action="version", version=f"tuneforge {__version__}")
     parser.add_argument(
         "--verbose", action="store_true", help="also print the log file's lines to stderr"
