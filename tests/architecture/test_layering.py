@@ -116,15 +116,9 @@ ENGINE_LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("services", frozenset({"ollama", "chat", "remote"})),
     ("apps", frozenset({"package", "cli", "__main__", "selftest_model", "train"})),
 )
-# Import cycles between packages of one layer still to be removed (convert↔inspect and
-# convert↔lora are gone; the cycle test keeps them gone).
-KNOWN_CYCLES_TO_REMOVE: frozenset[frozenset[str]] = frozenset(
-    {
-        # found by this check, not named in issue 17: convert's encoder asks quant's
-        # planner (lazily) and quant imports convert; left to whoever owns convert/quant
-        frozenset({"convert", "quant"}),
-    }
-)
+# Import cycles between packages of one layer still to be removed (none: convert↔inspect,
+# convert↔lora and convert↔quant are gone; the cycle test keeps them gone).
+KNOWN_CYCLES_TO_REMOVE: frozenset[frozenset[str]] = frozenset()
 
 
 def _layer_of(package: str) -> int:

@@ -114,8 +114,8 @@ def test_picker_for_a_model_folder_matches_what_convert_writes(
     tiny_models, tmp_path: Path, type_name: str
 ) -> None:
     from engine.convert import ConvertSpec, convert_job
+    from engine.convert.estimate import quant_choices_for_model
     from engine.jobs import null_context
-    from engine.quant.estimate import quant_choices_for_model
 
     model_dir = tiny_models("qwen2")
     choices = {c.file_type.name: c for c in quant_choices_for_model(model_dir)}
