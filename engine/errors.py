@@ -58,8 +58,12 @@ class TuneforgeError(Exception):
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TuneforgeError:
-        """Rebuild an error received over the wire (the subclass is not kept)."""
-        err = RemoteError(
+        """Rebuild an error received over the wire (a child process, a worker). The shared
+        kinds come back as their own class (:class:`InputError`, :class:`UnsupportedError`,
+        :class:`ResourceError`), so callers can still tell a bad input from a missing
+        resource; any other comes back as a :class:`ReceivedError` that keeps its code."""
+        code = str(data.get("code", "error"))
+        err = _SHARED_KINDS.get(code, ReceivedError)(
             data.get("message", "unknown error"),
             hint=data.get("hint"),
             path=data.get("path"),
@@ -67,7 +71,7 @@ class TuneforgeError(Exception):
             line=data.get("line"),
             **(data.get("details") or {}),
         )
-        err.code = data.get("code", "error")
+        err.code = code
         return err
 
 
@@ -98,8 +102,14 @@ class JobCancelled(TuneforgeError):
         super().__init__(message, **kwargs)
 
 
-class RemoteError(TuneforgeError):
-    """An error that happened in a child process or on a remote worker."""
+class ReceivedError(TuneforgeError):
+    """An error that happened in a child process or on a remote worker, of a kind this
+    side does not rebuild (its ``code`` says which)."""
+
+
+_SHARED_KINDS: dict[str, type[TuneforgeError]] = {
+    kind.code: kind for kind in (InputError, UnsupportedError, ResourceError)
+}
 
 
 def _jsonable(value: Any) -> Any:

@@ -19,18 +19,7 @@ from typing import Any
 
 from engine.chat.errors import NativeCrashError
 from engine.chat.messages import ChatChunk, ChatMessage, ChatStats, as_messages
-from engine.errors import (
-    InputError,
-    ResourceError,
-    TuneforgeError,
-    UnsupportedError,
-)
-
-_ERROR_CLASSES: dict[str, type[TuneforgeError]] = {
-    "input": InputError,
-    "resource": ResourceError,
-    "unsupported": UnsupportedError,
-}
+from engine.errors import InputError, TuneforgeError
 
 
 def child_command() -> list[str]:
@@ -38,20 +27,6 @@ def child_command() -> list[str]:
     if getattr(sys, "frozen", False):
         return [sys.executable, "--job-child", "--llama-chat"]
     return [sys.executable, "-m", "engine.chat.llama_child"]
-
-
-def _rebuild(data: dict[str, Any]) -> TuneforgeError:
-    cls = _ERROR_CLASSES.get(str(data.get("code")))
-    if cls is None:
-        return TuneforgeError.from_dict(data)
-    return cls(
-        data.get("message", "error"),
-        hint=data.get("hint"),
-        path=data.get("path"),
-        field=data.get("field"),
-        line=data.get("line"),
-        **(data.get("details") or {}),
-    )
 
 
 class ChildLlamaBackend:
@@ -108,7 +83,7 @@ class ChildLlamaBackend:
         reply = self._ask(request, stage="loading")
         if reply["event"] == "error":
             self._stop()
-            raise _rebuild(reply["error"])
+            raise TuneforgeError.from_dict(reply["error"])
         self.chat_template = reply["chat_template"]
         self.n_ctx = int(reply["n_ctx"])
 
@@ -186,7 +161,7 @@ class ChildLlamaBackend:
         with self._lock:
             reply = self._ask(request, stage=stage)
         if reply["event"] == "error":
-            raise _rebuild(reply["error"])
+            raise TuneforgeError.from_dict(reply["error"])
         return reply["value"]
 
     def render(self, messages: Sequence[ChatMessage], *, think: bool | None = None) -> str:
@@ -222,7 +197,7 @@ class ChildLlamaBackend:
         with self._lock:
             reply = self._ask(request, stage="preparing an answer of")
             if reply["event"] == "error":
-                raise _rebuild(reply["error"])
+                raise TuneforgeError.from_dict(reply["error"])
             self._pending = True
         return self._chunks(cancel_event)
 
@@ -254,7 +229,7 @@ class ChildLlamaBackend:
                         yield ChatChunk(done=True, stats=stats)
                     elif event == "error":
                         self._pending = False
-                        raise _rebuild(data["error"])
+                        raise TuneforgeError.from_dict(data["error"])
             finally:
                 finished.set()
                 try:
