@@ -27,9 +27,11 @@ from engine.jobs.events import Event, Log, Progress
 from engine.jobs.runners import run_in_child
 from engine.quant.errors import QuantizeInputError
 from engine.quant.estimate import (
+    QuantChoice,
     check_free_disk,
     estimate_output_bytes,
     format_size,
+    quant_choices,
     tensor_info_bytes,
 )
 from engine.quant.plan import PlannedTensor
@@ -207,6 +209,21 @@ def read_input_model(path: Path) -> _InputModel:
         n_expert=_first_int(value(f"{arch}.expert_count")) or 0,
         tensors=tuple(tensors),
         metadata_bytes=int(reader.data_offset) - tensor_info_bytes(tensors),
+    )
+
+
+def quant_choices_for_gguf(path: Path) -> list[QuantChoice]:
+    """What re-quantizing an unquantized (F32/F16/BF16) GGUF offers, with exact sizes;
+    a :class:`QuantizeInputError` for a quantized or broken file."""
+    model = read_input_model(Path(path))
+    return quant_choices(
+        model.tensors,
+        arch=model.arch,
+        n_layer=model.n_layer,
+        n_head=model.n_head,
+        n_head_kv=model.n_head_kv,
+        n_expert=model.n_expert,
+        metadata_bytes=model.metadata_bytes,
     )
 
 
