@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -282,9 +283,7 @@ def _register_with(
             gguf_path=gguf_path,
             name=name,
             gguf_sha256=sha256,
-            template=modelfile.template,
-            system=modelfile.system,
-            parameters=modelfile.parameters_json(),
+            modelfile=replace(modelfile, derivation=None),  # the Modelfile as written
             host=spec.host,
         ),
         ctx.stage(Stage.CREATE, renames=_REGISTER_UPLOAD_STAGES, log_other_stages=True),
