@@ -21,10 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.errors import JobCancelled, TuneforgeError
 from engine.jobs import JobContext, atomic_file
-from engine.jobs.events import Event, Log, Progress
-from engine.jobs.runners import run_in_child
+from engine.jobs.runners import child_job
 from engine.quant.errors import QuantizeInputError
 from engine.quant.estimate import (
     QuantChoice,
@@ -133,23 +131,7 @@ def quantize_gguf(spec: QuantizeSpec, ctx: JobContext) -> QuantizeResult:
 
 
 def _run_child(child_spec: LlamaQuantizeSpec, ctx: JobContext) -> None:
-    def forward(event: Event) -> None:
-        if isinstance(event, Progress):
-            ctx.progress(event.stage, event.done, event.total, unit=event.unit)
-        elif isinstance(event, Log):
-            ctx.log(event.text, level=event.level)
-
-    outcome = run_in_child(
-        "engine.quant.requantize:run_llama_quantize",
-        child_spec,
-        on_event=forward,
-        cancel_event=ctx.cancel_event,
-        grace_seconds=1.0,
-    )
-    if outcome.status == "cancelled":
-        raise JobCancelled()
-    if not outcome.ok:
-        raise outcome.error or TuneforgeError("llama.cpp's quantizer failed")
+    child_job("engine.quant.requantize:run_llama_quantize", grace_seconds=1.0)(child_spec, ctx)
 
 
 def read_input_model(path: Path) -> _InputModel:
