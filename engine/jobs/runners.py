@@ -163,6 +163,21 @@ def child_command() -> list[str]:
     return [sys.executable, "-m", "engine.jobs.child"]
 
 
+def spawn_child(command: Sequence[str] | None = None) -> subprocess.Popen[str]:
+    """A child process (default: the job child, :func:`child_command`) talking UTF-8 lines
+    over its pipes (a native library's odd bytes are replaced, never an error)."""
+    return subprocess.Popen(
+        list(command or child_command()),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        bufsize=1,
+    )
+
+
 def run_in_child(
     job_ref: str,
     spec: Any,
@@ -183,15 +198,7 @@ def run_in_child(
     sink = on_event or (lambda event: None)
     cancel_event = cancel_event or threading.Event()
     request = {"job": job_ref, "spec": codec.to_plain(spec)}
-    proc = subprocess.Popen(
-        child_command(),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        encoding="utf-8",
-        bufsize=1,
-    )
+    proc = spawn_child()
     assert proc.stdin and proc.stdout and proc.stderr
     proc.stdin.write(codec_dumps(request) + "\n")
     proc.stdin.flush()
@@ -283,4 +290,5 @@ __all__ = [
     "event_to_json",
     "run_in_child",
     "run_job",
+    "spawn_child",
 ]

@@ -235,28 +235,18 @@ class OllamaClient:
         name: str,
         *,
         gguf_digest: str,
-        template: str | None = None,
-        system: str | None = None,
-        parameters: Mapping[str, Any] | None = None,
-        messages: Sequence[ChatMessage | Mapping[str, Any]] | None = None,
-        license: str | Sequence[str] | None = None,
         quantize: str | None = None,
         on_status: StatusCallback | None = None,
+        **fields: Any,
     ) -> None:
-        """Create (or overwrite) model ``name`` from an uploaded GGUF blob, with these
-        Modelfile fields (see :meth:`create_from_modelfile`)."""
-        modelfile = payloads.create_modelfile(
-            gguf_digest=gguf_digest,
-            template=template,
-            system=system,
-            parameters=parameters,
-            messages=messages,
-            license=license,
-        )
+        """Create (or overwrite) model ``name`` from an uploaded GGUF blob with loose
+        Modelfile fields (``template``, ``system``, ``parameters``, ``messages``,
+        ``license``: :func:`engine.ollama.payloads.create_modelfile`); see
+        :meth:`create_from_modelfile`."""
         self.create_from_modelfile(
             name,
             gguf_digest=gguf_digest,
-            modelfile=modelfile,
+            modelfile=payloads.create_modelfile(gguf_digest=gguf_digest, **fields),
             quantize=quantize,
             on_status=on_status,
         )

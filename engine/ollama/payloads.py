@@ -123,28 +123,26 @@ def create_body(
     return body
 
 
-def json_create_body(
-    name: str,
-    *,
-    gguf_digest: str,
-    template: str | None,
-    system: str | None,
-    parameters: Mapping[str, Any] | None,
-    messages: Sequence[ChatMessage | Mapping[str, Any]] | None,
-    license: str | Sequence[str] | None,
-    quantize: str | None,
+def json_create_body(name: str, *, quantize: str | None = None, **fields: Any) -> dict[str, Any]:
+    """:func:`create_body` in the JSON form, from loose fields (:func:`create_modelfile`'s)."""
+    return _body_from_fields(name, quantize=quantize, json_form=True, **fields)
+
+
+def legacy_create_body(name: str, *, quantize: str | None = None, **fields: Any) -> dict[str, Any]:
+    """:func:`create_body` in the legacy Modelfile form, from loose fields."""
+    return _body_from_fields(name, quantize=quantize, json_form=False, **fields)
+
+
+def _body_from_fields(
+    name: str, *, quantize: str | None, json_form: bool, **fields: Any
 ) -> dict[str, Any]:
-    """:func:`create_body` in the JSON form, from loose fields."""
-    modelfile = create_modelfile(
-        gguf_digest=gguf_digest,
-        template=template,
-        system=system,
-        parameters=parameters,
-        messages=messages,
-        license=license,
-    )
+    modelfile = create_modelfile(**fields)
     return create_body(
-        name, gguf_digest=gguf_digest, modelfile=modelfile, quantize=quantize, json_form=True
+        name,
+        gguf_digest=fields["gguf_digest"],
+        modelfile=modelfile,
+        quantize=quantize,
+        json_form=json_form,
     )
 
 
@@ -160,31 +158,6 @@ def check_quantize(quantize: str) -> str:
             field="quantize",
         )
     return value
-
-
-def legacy_create_body(
-    name: str,
-    *,
-    gguf_digest: str,
-    template: str | None,
-    system: str | None,
-    parameters: Mapping[str, Any] | None,
-    messages: Sequence[ChatMessage | Mapping[str, Any]] | None,
-    license: str | Sequence[str] | None,
-    quantize: str | None,
-) -> dict[str, Any]:
-    """:func:`create_body` in the legacy Modelfile form, from loose fields."""
-    modelfile = create_modelfile(
-        gguf_digest=gguf_digest,
-        template=template,
-        system=system,
-        parameters=parameters,
-        messages=messages,
-        license=license,
-    )
-    return create_body(
-        name, gguf_digest=gguf_digest, modelfile=modelfile, quantize=quantize, json_form=False
-    )
 
 
 def _modelfile_messages(

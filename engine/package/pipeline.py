@@ -250,45 +250,31 @@ def _register(
     ctx: JobContext,
     timings: dict[str, float],
 ) -> tuple[bool, str | None, str]:
+    """Upload + create with one client (GET /api/version is asked once); with no Ollama
+    the files stay and the note says how to register them by hand."""
     by_hand = f'ollama create {name} -f "{gguf_path.parent / "Modelfile"}"'
     if not spec.register:
         return False, f"only the files were made, as asked; to add it to Ollama: {by_hand}", name
-    from engine.ollama import OllamaClient
+    from engine.ollama import OllamaClient, RegisterSpec, register_job
 
-    with OllamaClient(spec.host) as client:  # one client: GET /api/version is asked once
-        return _register_with(spec, name, gguf_path, sha256, modelfile, ctx, timings, client)
-
-
-def _register_with(
-    spec: PackageSpec,
-    name: str,
-    gguf_path: Path,
-    sha256: str,
-    modelfile: Any,
-    ctx: JobContext,
-    timings: dict[str, float],
-    client: Any,
-) -> tuple[bool, str | None, str]:
-    from engine.ollama import RegisterSpec, register_job
-
-    by_hand = f'ollama create {name} -f "{gguf_path.parent / "Modelfile"}"'
-    status = client.status()
-    if not status.running:
-        note = f"{status.message}. The files are ready; once Ollama runs: {by_hand}"
-        ctx.warn(note)
-        return False, note, name
-    t0 = time.monotonic()
-    result = register_job(
-        RegisterSpec(
-            gguf_path=gguf_path,
-            name=name,
-            gguf_sha256=sha256,
-            modelfile=replace(modelfile, derivation=None),  # the Modelfile as written
-            host=spec.host,
-        ),
-        ctx.stage(Stage.CREATE, renames=_REGISTER_UPLOAD_STAGES, log_other_stages=True),
-        client=client,
-    )
+    with OllamaClient(spec.host) as client:
+        status = client.status()
+        if not status.running:
+            note = f"{status.message}. The files are ready; once Ollama runs: {by_hand}"
+            ctx.warn(note)
+            return False, note, name
+        t0 = time.monotonic()
+        result = register_job(
+            RegisterSpec(
+                gguf_path=gguf_path,
+                name=name,
+                gguf_sha256=sha256,
+                modelfile=replace(modelfile, derivation=None),  # the Modelfile as written
+                host=spec.host,
+            ),
+            ctx.stage(Stage.CREATE, renames=_REGISTER_UPLOAD_STAGES, log_other_stages=True),
+            client=client,
+        )
     timings["upload+create"] = time.monotonic() - t0
     return True, None, result.name
 

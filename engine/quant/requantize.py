@@ -77,6 +77,17 @@ class _InputModel:
     tensors: tuple[PlannedTensor, ...]
     metadata_bytes: int
 
+    def plan_facts(self) -> dict[str, Any]:
+        """What the size estimate takes besides the tensors."""
+        return {
+            "arch": self.arch,
+            "n_layer": self.n_layer,
+            "n_head": self.n_head,
+            "n_head_kv": self.n_head_kv,
+            "n_expert": self.n_expert,
+            "metadata_bytes": self.metadata_bytes,
+        }
+
 
 def quantize_gguf(spec: QuantizeSpec, ctx: JobContext) -> QuantizeResult:
     """The job: validate, estimate + check disk, run llama_model_quantize in a child."""
@@ -90,16 +101,7 @@ def quantize_gguf(spec: QuantizeSpec, ctx: JobContext) -> QuantizeResult:
             hint="Choose another output file name, e.g. model-Q4_K_M.gguf.",
         )
     model = read_input_model(source)
-    expected = estimate_output_bytes(
-        model.tensors,
-        file_type,
-        arch=model.arch,
-        n_layer=model.n_layer,
-        n_head=model.n_head,
-        n_head_kv=model.n_head_kv,
-        n_expert=model.n_expert,
-        metadata_bytes=model.metadata_bytes,
-    )
+    expected = estimate_output_bytes(model.tensors, file_type, **model.plan_facts())
     ctx.log(f"{source.name} → {file_type.name}: expected size {format_size(expected)}")
     check_free_disk(final, expected)
     ctx.check_cancelled()
@@ -198,15 +200,7 @@ def quant_choices_for_gguf(path: Path) -> list[QuantChoice]:
     """What re-quantizing an unquantized (F32/F16/BF16) GGUF offers, with exact sizes;
     a :class:`QuantizeInputError` for a quantized or broken file."""
     model = read_input_model(Path(path))
-    return quant_choices(
-        model.tensors,
-        arch=model.arch,
-        n_layer=model.n_layer,
-        n_head=model.n_head,
-        n_head_kv=model.n_head_kv,
-        n_expert=model.n_expert,
-        metadata_bytes=model.metadata_bytes,
-    )
+    return quant_choices(model.tensors, **model.plan_facts())
 
 
 def _first_int(value: Any) -> int | None:
