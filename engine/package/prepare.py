@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import TuneforgeError
-from engine.inspect import InspectReport, inspect_path
 from engine.jobs.vocabulary import SourceKind, Stage
 from engine.package.spec import package_stages
-from engine.quant import QuantChoice
+
+if TYPE_CHECKING:  # imported when prepare() runs: `import engine.package` stays light
+    from engine.inspect import InspectReport
+    from engine.quant import QuantChoice
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,6 +64,8 @@ class PreparedSource:
 def prepare(source: Path, base: Path | None = None) -> PreparedSource:
     """Inspect ``source`` (a model folder, LoRA adapter folder or .gguf) and, for an adapter,
     its base (``base``, else the one the adapter names when it is found locally)."""
+    from engine.inspect import inspect_path
+
     report = inspect_path(Path(source))
     kind = SourceKind(report.kind)
     base_report = None
