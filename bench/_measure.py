@@ -65,3 +65,41 @@ def measure(
     return Measured(
         seconds=data["seconds"], peak_rss_bytes=rss, cpu_seconds=data["cpu"], stdout=data["stdout"]
     )
+
+
+# llama.cpp's own tools, the reference the benchmarks compare with (run through measure()).
+# convert_hf_to_gguf.py from a llama.cpp checkout: argv = ROOT PRE_TOKENIZER ARGS…
+LLAMA_CONVERT_SCRIPT = """
+import runpy, sys
+root, pre = sys.argv[1], sys.argv[2]
+sys.path[:0] = [root, root + "/gguf-py"]
+import conversion.base
+conversion.base.TextModel.get_vocab_base_pre = lambda self, tokenizer: pre
+sys.argv = [root + "/convert_hf_to_gguf.py"] + sys.argv[3:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+# llama_model_quantize through llama-cpp-python: argv = IN OUT FTYPE THREADS; prints
+# {"seconds", "rc"} (the quantize call alone).
+LLAMA_QUANTIZE_SCRIPT = """
+import ctypes, sys, time, json
+import llama_cpp.llama_cpp as lc
+quiet = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)(lambda *a: None)
+lc.llama_log_set(quiet, None)
+lc.llama_backend_init()
+params = lc.llama_model_quantize_default_params()
+params.ftype = int(sys.argv[3]); params.nthread = int(sys.argv[4])
+t0 = time.monotonic()
+rc = lc.llama_model_quantize(sys.argv[1].encode(), sys.argv[2].encode(), ctypes.byref(params))
+print(json.dumps({"seconds": time.monotonic() - t0, "rc": rc}))
+sys.exit(rc)
+"""
+
+
+def warm_cache(folder: Path) -> None:
+    """Read a folder's files once, so every measured run starts from the page cache."""
+    for path in folder.iterdir():
+        if path.is_file():
+            with open(path, "rb") as fh:
+                while fh.read(64 << 20):
+                    pass

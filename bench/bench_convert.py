@@ -41,7 +41,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
-from _measure import measure  # noqa: E402
+from _measure import LLAMA_CONVERT_SCRIPT, measure, warm_cache  # noqa: E402
 
 SHAPE = {  # DeepSeek-R1-Distill-Qwen-1.5B's config.json (the parts that matter here)
     "architectures": ["Qwen2ForCausalLM"],
@@ -162,24 +162,13 @@ def run_measured(label: str, cmd: list[str]) -> Run:
     return Run(label, m.seconds, m.peak_rss_bytes, m.cpu_seconds)
 
 
-_LLAMA_CONVERT = """
-import runpy, sys
-root, pre = sys.argv[1], sys.argv[2]
-sys.path[:0] = [root, root + "/gguf-py"]
-import conversion.base
-conversion.base.TextModel.get_vocab_base_pre = lambda self, tokenizer: pre
-sys.argv = [root + "/convert_hf_to_gguf.py"] + sys.argv[3:]
-runpy.run_path(sys.argv[0], run_name="__main__")
-"""
-
-
 def llama_cpp_convert(model: Path, out: Path) -> Run:
     from tests.fixtures import llama_src
 
     root = llama_src.llama_cpp_dir()
     if root is None:
         raise SystemExit(llama_src.MISSING_REASON)
-    cmd = [sys.executable, "-c", _LLAMA_CONVERT, str(root), "deepseek-r1-qwen", str(model)]
+    cmd = [sys.executable, "-c", LLAMA_CONVERT_SCRIPT, str(root), "deepseek-r1-qwen", str(model)]
     return run_measured(
         "llama.cpp convert_hf_to_gguf.py --outtype f16",
         [*cmd, "--outfile", str(out), "--outtype", "f16"],
@@ -221,14 +210,6 @@ def same_tensors(a: Path, b: Path) -> str:
         ):
             return f"NO: {name} bytes differ"
     return f"yes ({len(ta)} tensors, same types and bytes)"
-
-
-def warm_cache(folder: Path) -> None:
-    for path in folder.iterdir():
-        if path.is_file():
-            with open(path, "rb") as fh:
-                while fh.read(64 << 20):
-                    pass
 
 
 def main() -> None:

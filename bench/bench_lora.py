@@ -42,7 +42,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "bench")]
 
-from bench_convert import SHAPE, Run, build_model, run_measured, warm_cache  # noqa: E402
+from _measure import LLAMA_CONVERT_SCRIPT, LLAMA_QUANTIZE_SCRIPT, warm_cache  # noqa: E402
+from bench_convert import SHAPE, Run, build_model, run_measured  # noqa: E402
 
 DEFAULT_WORK = Path.home() / ".cache" / "tuneforge-bench"
 FTYPES = {"Q4_K_M": 15, "Q8_0": 7, "Q6_K": 18, "Q5_K_M": 17}
@@ -63,27 +64,6 @@ model.save_pretrained(out)
 for item in base.iterdir():
     if item.name.startswith(("tokenizer", "special_tokens", "generation_config")):
         shutil.copyfile(item, out / item.name)
-"""
-
-_LLAMA_CONVERT = """
-import runpy, sys
-root, pre = sys.argv[1], sys.argv[2]
-sys.path[:0] = [root, root + "/gguf-py"]
-import conversion.base
-conversion.base.TextModel.get_vocab_base_pre = lambda self, tokenizer: pre
-sys.argv = [root + "/convert_hf_to_gguf.py"] + sys.argv[3:]
-runpy.run_path(sys.argv[0], run_name="__main__")
-"""
-
-_LLAMA_QUANTIZE = """
-import ctypes, sys
-import llama_cpp.llama_cpp as lc
-quiet = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)(lambda *a: None)
-lc.llama_log_set(quiet, None)
-lc.llama_backend_init()
-params = lc.llama_model_quantize_default_params()
-params.ftype = int(sys.argv[3]); params.nthread = int(sys.argv[4])
-sys.exit(lc.llama_model_quantize(sys.argv[1].encode(), sys.argv[2].encode(), ctypes.byref(params)))
 """
 
 
@@ -224,10 +204,10 @@ def main() -> None:
     merge = run_measured("PEFT merge_and_unload + save_pretrained",
                          [sys.executable, "-c", _PEFT_MERGE, str(model), str(adapter), str(merged_dir), t])  # fmt: skip
     convert = run_measured("convert_hf_to_gguf.py --outtype bf16",
-                           [sys.executable, "-c", _LLAMA_CONVERT, str(root), "deepseek-r1-qwen",
+                           [sys.executable, "-c", LLAMA_CONVERT_SCRIPT, str(root), "deepseek-r1-qwen",
                             str(merged_dir), "--outfile", str(bf16), "--outtype", "bf16"])  # fmt: skip
     quantize = run_measured(f"llama_model_quantize {args.type}",
-                            [sys.executable, "-c", _LLAMA_QUANTIZE, str(bf16), str(chain_q),
+                            [sys.executable, "-c", LLAMA_QUANTIZE_SCRIPT, str(bf16), str(chain_q),
                              str(FTYPES[args.type]), t])  # fmt: skip
     intermediate = folder_bytes(merged_dir) + folder_bytes(bf16)
     before = {p.name for p in out.iterdir()}

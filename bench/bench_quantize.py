@@ -33,7 +33,12 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
-from _measure import measure  # noqa: E402
+from _measure import (  # noqa: E402
+    LLAMA_CONVERT_SCRIPT,
+    LLAMA_QUANTIZE_SCRIPT,
+    measure,
+    warm_cache,
+)
 
 FTYPES = {"Q4_K_M": 15, "Q8_0": 7, "Q6_K": 18, "Q5_K_M": 17}
 DEFAULT_WORK = Path.home() / ".cache" / "tuneforge-bench"
@@ -64,38 +69,13 @@ def run_measured(cmd: list[str], *, env: dict[str, str] | None = None) -> tuple[
     return Run(m.seconds, m.peak_rss_bytes, m.cpu_seconds, os.getloadavg()[0]), m.stdout
 
 
-_LLAMA_QUANTIZE = """
-import ctypes, sys, time, json
-import llama_cpp.llama_cpp as lc
-quiet = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)(lambda *a: None)
-lc.llama_log_set(quiet, None)
-lc.llama_backend_init()
-params = lc.llama_model_quantize_default_params()
-params.ftype = int(sys.argv[3]); params.nthread = int(sys.argv[4])
-t0 = time.monotonic()
-rc = lc.llama_model_quantize(sys.argv[1].encode(), sys.argv[2].encode(), ctypes.byref(params))
-print(json.dumps({"seconds": time.monotonic() - t0, "rc": rc}))
-sys.exit(rc)
-"""
-
-_LLAMA_CONVERT = """
-import runpy, sys
-root, pre = sys.argv[1], sys.argv[2]
-sys.path[:0] = [root, root + "/gguf-py"]
-import conversion.base
-conversion.base.TextModel.get_vocab_base_pre = lambda self, tokenizer: pre
-sys.argv = [root + "/convert_hf_to_gguf.py"] + sys.argv[3:]
-runpy.run_path(sys.argv[0], run_name="__main__")
-"""
-
-
 def llama_convert_bf16(model: Path, out: Path, threads: int) -> Run:
     from tests.fixtures import llama_src
 
     root = llama_src.llama_cpp_dir()
     if root is None:
         raise SystemExit(llama_src.MISSING_REASON)
-    cmd = [sys.executable, "-c", _LLAMA_CONVERT, str(root), "deepseek-r1-qwen", str(model)]
+    cmd = [sys.executable, "-c", LLAMA_CONVERT_SCRIPT, str(root), "deepseek-r1-qwen", str(model)]
     cmd += ["--outfile", str(out), "--outtype", "bf16"]
     env = {**os.environ, "OMP_NUM_THREADS": str(threads)}  # torch's threads; the script has none
     run, _ = run_measured(cmd, env=env)
@@ -106,7 +86,7 @@ def llama_quantize(source: Path, out: Path, type_name: str, threads: int) -> Run
     cmd = [
         sys.executable,
         "-c",
-        _LLAMA_QUANTIZE,
+        LLAMA_QUANTIZE_SCRIPT,
         str(source),
         str(out),
         str(FTYPES[type_name]),
@@ -140,14 +120,6 @@ def same_tensors(a: Path, b: Path) -> tuple[bool, str]:
         ):
             return False, f"{name}: bytes differ"
     return True, f"{len(ta)} tensors: same types and bytes"
-
-
-def warm_cache(folder: Path) -> None:
-    for path in folder.iterdir():
-        if path.is_file():
-            with open(path, "rb") as fh:
-                while fh.read(64 << 20):
-                    pass
 
 
 def main() -> None:

@@ -2,11 +2,12 @@
 
 Every engine call the GUI makes goes through :func:`start_job` (a job
 ``(spec, ctx) -> result``) or :func:`call` (a plain function). The work runs in a
-background thread (through :func:`engine.jobs.run_job`); its events are queued and handed
+background thread (:class:`engine.jobs.JobHandle`, the runner the CLI uses too); its events are queued and handed
 to the GUI thread through one queued Qt signal, so widgets are only ever touched there.
 Progress is coalesced (only the newest update of each stage per GUI wake-up), items a
 job posts with ``ctx.post(item)`` arrive batched as a list, and exactly one of
 ``finished`` / ``failed`` / ``cancelled`` ends every job. Cancelling is not failing.
+A failure nobody listens for is never silent: it is logged and shown in an error box.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from collections.abc import Callable
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QMetaMethod, QObject, Qt, Signal
+from PySide6.QtWidgets import QApplication, QWidget
 
 from engine.errors import JobCancelled, TuneforgeError
-from engine.jobs import Cancelled, Failed, Finished, JobContext, Log, Progress, run_job
+from engine.jobs import Cancelled, Failed, Finished, JobContext, JobHandle, Log, Progress
 from engine.logfile import log_job_event
 
 Job = Callable[[Any, JobContext], Any]
@@ -71,7 +73,7 @@ class GuiJob(QObject):
         self.status = "pending"  # → "running" → "finished" | "failed" | "cancelled"
         self._wake.connect(self._drain, Qt.ConnectionType.QueuedConnection)
         self.ctx = GuiJobContext(self._sink)
-        self._thread = threading.Thread(target=self._run, name="tuneforge-job", daemon=True)
+        self._handle = JobHandle(self._wrapped, spec, ctx=self.ctx)
         if owner is not None:
             owner.destroyed.connect(self.cancel)
 
@@ -79,7 +81,7 @@ class GuiJob(QObject):
     def start(self) -> GuiJob:
         self.status = "running"
         _running.add(self)
-        self._thread.start()
+        self._handle.start()
         return self
 
     def cancel(self) -> None:
@@ -96,14 +98,10 @@ class GuiJob(QObject):
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the worker thread ends (tests, shutdown). True if it ended."""
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-        return not self._thread.is_alive()
+        self._handle.wait(timeout)
+        return self._handle.done
 
     # -- worker thread -----------------------------------------------------------------
-    def _run(self) -> None:
-        run_job(self._wrapped, self._spec, on_event=self.ctx.emit, ctx=self.ctx)
-
     def _wrapped(self, spec: Any, ctx: JobContext) -> Any:
         try:
             self._result = self._job(spec, ctx)
@@ -177,10 +175,35 @@ class GuiJob(QObject):
                 err = TuneforgeError.from_dict(event.error)
                 if self._error is not None:
                     err.__cause__ = self._error
+            if not self.isSignalConnected(QMetaMethod.fromSignal(self.failed)):
+                show_unhandled_error(err, self._owner)
             self.failed.emit(err)
         else:
             self.cancelled.emit()
         self.ended.emit(self.status)
+
+
+def show_unhandled_error(error: TuneforgeError, owner: QObject | None = None) -> None:
+    """The default error handler of GUI jobs: a failure that no one handles is logged and
+    shown in an error box (over ``owner`` when it is a widget), never silently dropped."""
+    _log.error("a background job failed: %s", error, exc_info=error)
+    if QApplication.instance() is None:
+        return
+    from desktop.widgets.dialogs import error_dialog
+
+    parent = owner if isinstance(owner, QWidget) else QApplication.activeWindow()
+    title = QCoreApplication.translate("jobs", "Something went wrong")
+    _unhandled.append(error_dialog(parent, title, error))
+    del _unhandled[:-5]
+
+
+_unhandled: list[QObject] = []  # the latest boxes, kept alive while they are shown
+
+
+def log_error(error: TuneforgeError) -> None:
+    """An ``on_error`` for background work whose failure the page shows otherwise (or that
+    is only a convenience, like a list refresh): logged, no box."""
+    _log.warning("a background job failed: %s", error)
 
 
 def start_job(

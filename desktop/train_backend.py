@@ -9,7 +9,6 @@ stopped (after the checkpoint is written) and returns the run folder. A remote b
 from __future__ import annotations
 
 import json
-import threading
 import time
 from pathlib import Path
 from typing import Any, Protocol
@@ -58,31 +57,25 @@ class LocalBackend:
         self.poll_seconds = poll_seconds
 
     def run(self, spec: Any, ctx: Any) -> Path:
-        from engine.jobs import run_in_child
+        from engine.jobs import JobHandle
+        from engine.jobs.runners import child_job
         from engine.train import TRAIN_JOB
         from engine.train.rundir import EVENTS_FILE
-
-        cancel = threading.Event()
-        box: dict[str, Any] = {}
 
         def forward(event: Any) -> None:
             if isinstance(event, (Progress, Log)):
                 ctx.emit(event)
 
-        worker = threading.Thread(target=lambda: box.setdefault("o", run_in_child(
-            TRAIN_JOB, spec, on_event=forward, cancel_event=cancel, grace_seconds=300)),
-            name="tuneforge-train", daemon=True)  # fmt: skip
-        worker.start()
+        # The child shares this job's cancel flag: Stop asks it to save a checkpoint.
+        inner = JobContext(forward, cancel_event=ctx.cancel_event, min_interval=0)
+        handle = JobHandle(child_job(TRAIN_JOB, grace_seconds=300), spec, ctx=inner,
+                           name="tuneforge-train").start()  # fmt: skip
         tail = EventTail(Path(spec.out) / EVENTS_FILE)
-        while worker.is_alive():
-            if ctx.cancelled:
-                cancel.set()
+        while (outcome := handle.wait(self.poll_seconds)) is None:
             for record in tail.read_new():
                 ctx.post(record)
-            worker.join(self.poll_seconds)
         for record in tail.read_new():
             ctx.post(record)
-        outcome = box["o"]
         if outcome.status == "cancelled":
             raise JobCancelled()
         if not outcome.ok:

@@ -207,6 +207,7 @@ class ChatPage(Page):
             self.settings.values.ollama_host,
             owner=self,
             on_result=self._models_listed,
+            on_error=jobs.log_error,  # the status bar says when Ollama is not there
             on_ended=lambda _s: setattr(self, "_list_job", None),
         )
 

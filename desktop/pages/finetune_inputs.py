@@ -222,7 +222,12 @@ class InputsMixin:
             self.error_line.show()
 
         jobs.call(
-            fb.read_line, Path(str(e["file"])), int(e["line"]), owner=self._widget(), on_result=show
+            fb.read_line,
+            Path(str(e["file"])),
+            int(e["line"]),
+            owner=self._widget(),
+            on_result=show,
+            on_error=jobs.log_error,
         )
 
     def _estimate(self) -> None:
@@ -234,7 +239,8 @@ class InputsMixin:
         o = self.options
         jobs.call(estimate_for_base, self.base_path, cutoff=o.cutoff.value(),
                   batch_size=o.batch_size.value(), qlora=o.qlora.isChecked(),
-                  lora_rank=o.lora_rank.value(), owner=self._widget(), on_result=self._got_fit)  # fmt: skip
+                  lora_rank=o.lora_rank.value(), owner=self._widget(), on_result=self._got_fit,
+                  on_error=jobs.log_error)  # fmt: skip
 
     def _got_fit(self, estimate: Any) -> None:
         self.fits = self.options.set_fit(estimate)

@@ -161,8 +161,9 @@ class FinetunePage(InputsMixin, Page):
         """Ask about this computer's GPU, list the HF cache and earlier runs (all in jobs)."""
         from engine.train.overview import local_gpus
 
-        jobs.call(local_gpus, owner=self, on_result=self._got_gpus)
-        jobs.call(fb.cached_models, owner=self, on_result=self._got_cached)
+        # conveniences: a failure is logged and the page shows what it has
+        jobs.call(local_gpus, owner=self, on_result=self._got_gpus, on_error=jobs.log_error)
+        jobs.call(fb.cached_models, owner=self, on_result=self._got_cached, on_error=jobs.log_error)
         self.refresh_runs()
 
     def _got_gpus(self, gpus: list[Any]) -> None:
@@ -181,7 +182,8 @@ class FinetunePage(InputsMixin, Page):
     def refresh_runs(self) -> None:
         from engine.train.overview import list_runs
 
-        jobs.call(list_runs, [self.runs_root()], owner=self, on_result=self.runs.set_runs)
+        jobs.call(list_runs, [self.runs_root()], owner=self, on_result=self.runs.set_runs,
+                  on_error=jobs.log_error)  # fmt: skip
 
     # -- running ---------------------------------------------------------------------------
     def new_run_dir(self) -> Path:

@@ -33,7 +33,7 @@ class OptionsCard(Retranslating, Card):
     def __init__(self, settings: SettingsStore, parent: QWidget | None = None) -> None:
         super().__init__(parent, spacing=14)
         self.settings = settings
-        self.prepared: backend.PreparedSource | None = None
+        self.prepared: Any = None  # an engine.package.PreparedSource
         self.valid_name: str | None = None
         self.title = label(role="h2")
         self.body.addWidget(self.title)
@@ -134,14 +134,15 @@ class OptionsCard(Retranslating, Card):
         self.validate_name()
 
     # -- content -------------------------------------------------------------------------
-    def set_source(self, prepared: backend.PreparedSource, *, keep_name: bool) -> None:
+    def set_source(self, prepared: Any, *, keep_name: bool) -> None:
+        """Show an ``engine.package.PreparedSource``."""
         self.prepared = prepared
         report = prepared.report
         if not keep_name:
             self.name_edit.setText(prepared.suggested_name)
             self.tag_edit.setText("latest")
         self._fill_quant(prepared)
-        is_adapter = report.kind == "lora_adapter"
+        is_adapter = prepared.kind == "lora_adapter"
         for widget in self.base_widgets:
             widget.setVisible(is_adapter)
         base = prepared.base_report
@@ -157,8 +158,8 @@ class OptionsCard(Retranslating, Card):
         self.validate_name()
 
     def quant_type(self) -> str | None:
-        option = self.quant_combo.currentData()
-        return option.name if isinstance(option, backend.QuantOption) else None
+        choice = self.quant_combo.currentData()
+        return choice.file_type.name if choice is not None else None  # None: kept as it is
 
     def package_output_dir(self) -> Path:
         name = self.valid_name or "model"
@@ -167,45 +168,47 @@ class OptionsCard(Retranslating, Card):
         return self.settings.output_dir() / safe_file_stem(name)
 
     # -- quant ---------------------------------------------------------------------------
-    def _fill_quant(self, prepared: backend.PreparedSource, keep: int | None = None) -> None:
+    def _fill_quant(self, prepared: Any, keep: int | None = None) -> None:
+        """The engine's quant choices with their exact sizes; a GGUF source is kept as it
+        is unless another type is picked (re-quantizing an unquantized GGUF)."""
         self.quant_combo.blockSignals(True)
         self.quant_combo.clear()
-        if not prepared.quant_options:
-            gguf = prepared.report.gguf
-            kept = gguf.file_type if gguf is not None and gguf.file_type else "GGUF"
+        pick = 0
+        if prepared.kind == "gguf":
+            kept = prepared.kept_file_type or "GGUF"
             self.quant_combo.addItem(self.tr("Keep as it is ({type})").format(type=kept), None)
-            self.quant_combo.setEnabled(False)
-        else:
-            self.quant_combo.setEnabled(True)
-            remembered = self.settings.values.quant_type
-            pick = 0
-            for index, option in enumerate(prepared.quant_options):
-                self.quant_combo.addItem(self._quant_text(option), option)
-                if (option.recommended and not remembered) or option.name == remembered:
-                    pick = index
-            self.quant_combo.setCurrentIndex(pick if keep is None or keep < 0 else keep)
+        remembered = self.settings.values.quant_type if prepared.kind != "gguf" else None
+        for choice in prepared.quant_choices:
+            self.quant_combo.addItem(self._quant_text(choice), choice)
+            index = self.quant_combo.count() - 1
+            if prepared.kind != "gguf" and (
+                (choice.recommended and not remembered) or choice.file_type.name == remembered
+            ):
+                pick = index
+        self.quant_combo.setEnabled(self.quant_combo.count() > 1)
+        if self.quant_combo.count() == 0:
+            self.quant_combo.addItem(engine_text(prepared.quant_note) or "—", None)
+        self.quant_combo.setCurrentIndex(pick if keep is None or keep < 0 else keep)
         self.quant_combo.blockSignals(False)
         self._quant_changed()
 
-    def _quant_text(self, option: backend.QuantOption) -> str:
-        parts = [option.name]
-        if option.size_bytes:
-            size = format_bytes(option.size_bytes)
-            parts.append(size if option.exact else "≈ " + size)
-        if option.recommended:
+    def _quant_text(self, choice: Any) -> str:
+        """An ``engine.quant.QuantChoice`` as a picker row (its size is exact)."""
+        parts = [choice.file_type.name, format_bytes(choice.output_bytes)]
+        if choice.recommended:
             parts.append(self.tr("recommended"))
         return "  ·  ".join(parts)
 
     def _quant_changed(self, *_args: object) -> None:
-        option = self.quant_combo.currentData()
-        if isinstance(option, backend.QuantOption):
-            text = engine_text(option.recommendation)
-            if option.recommended and option.reason:
+        choice = self.quant_combo.currentData()
+        if choice is not None:
+            text = engine_text(choice.file_type.recommendation)
+            if choice.recommended and choice.reason:
                 text += "\n" + self.tr("Recommended for this model — {reason}.").format(
-                    reason=engine_text(option.reason)
+                    reason=engine_text(choice.reason)
                 )
             self.quant_help.setText(text)
-        elif self.prepared is not None and self.prepared.report.kind == "gguf":
+        elif self.prepared is not None and self.prepared.kind == "gguf":
             self.quant_help.setText(self.tr("A GGUF file is registered exactly as it is."))
         else:
             self.quant_help.setText("")

@@ -19,6 +19,7 @@ from desktop.widgets.common import Card, Notice, Page, ThemedIcons, button, head
 from desktop.widgets.dialogs import error_dialog
 from desktop.widgets.drop_zone import DropZone, SourceKinds
 from desktop.widgets.source_card import SourceCard
+from engine.jobs import Stage
 
 EMPTY, INSPECTING, READY, RUNNING, DONE = "empty", "inspecting", "ready", "running", "done"
 
@@ -35,12 +36,12 @@ class PackagePage(Page):
         self.settings = settings
         self.monitor = monitor
         self.mode = EMPTY
-        self.prepared: backend.PreparedSource | None = None
+        self.prepared: Any = None  # an engine.package.PreparedSource
         self.base_model: Path | None = None
         self._suggested_name: str | None = None  # from Fine-tune, set once inspected
         self.job: jobs.GuiJob | None = None
-        self.request: backend.PackageRequest | None = None
-        self.outcome: backend.PackageOutcome | None = None
+        self.request: Any = None  # the engine.package.PackageSpec of the run
+        self.outcome: Any = None  # an engine.package.PackageResult
         self._inspect_job: jobs.GuiJob | None = None
         self.ask_box: QMessageBox | None = None
 
@@ -114,7 +115,7 @@ class PackagePage(Page):
         if self.request is not None:
             creating = self.tr("Creating {name}").format(name=self.request.name)
             self.progress.title.setText(self.tr("Steps") if self.mode == DONE else creating)
-            titles = self.stage_titles(self.request.kind)
+            titles = self.stage_titles(self.prepared.kind if self.prepared else "")
             for key in self.stages.stage_keys():
                 self.stages.rename(key, titles.get(key, key))
         self._update_create()
@@ -132,9 +133,7 @@ class PackagePage(Page):
             "smoke": self.tr("Smoke chat"),
         }
 
-    def step_verdicts(
-        self, outcome: backend.PackageOutcome
-    ) -> tuple[dict[str, str], dict[str, str]]:
+    def step_verdicts(self, outcome: Any) -> tuple[dict[str, str], dict[str, str]]:
         """Which steps did not run (and why), which checks failed: never shown as done."""
         skipped: dict[str, str] = {}
         failed: dict[str, str] = {}
@@ -143,7 +142,7 @@ class PackagePage(Page):
             why = self.tr("Ollama was not reachable") if asked else self.tr("files only")
             skipped.update(upload=why, create=why)
         if outcome.smoke_ok is None:
-            asked = self.request is None or self.request.smoke_chat
+            asked = self.request is None or self.request.smoke
             skipped["smoke"] = self.tr("could not run") if asked else self.tr("not asked for")
         elif outcome.smoke_ok is False:
             failed["smoke"] = self.tr("the reply had problems")
@@ -207,7 +206,7 @@ class PackagePage(Page):
             on_error=self._inspect_failed,
         )
 
-    def _prepared(self, prepared: backend.PreparedSource) -> None:
+    def _prepared(self, prepared: Any) -> None:
         self._inspect_job = None
         keep_name = self.prepared is not None and self.prepared.report.path == prepared.report.path
         self.prepared = prepared
@@ -233,7 +232,7 @@ class PackagePage(Page):
     # -- readiness -----------------------------------------------------------------------
     def _needs_base(self) -> bool:
         p = self.prepared
-        return p is not None and p.report.kind == "lora_adapter" and p.base_report is None
+        return p is not None and p.needs_base
 
     def _update_create(self) -> None:
         ready = (
@@ -294,15 +293,15 @@ class PackagePage(Page):
             QDesktopServices.openUrl(QUrl(system.OLLAMA_DOWNLOAD_URL))
 
     # -- running ---------------------------------------------------------------------------
-    def build_request(self, *, register: bool = True) -> backend.PackageRequest | None:
+    def build_request(self, *, register: bool = True) -> Any:
+        """The form as the engine's ``PackageSpec`` (None while it is not complete)."""
         name = self.options.validate_name()
         if self.prepared is None or name is None or self._needs_base():
             return None
         values = self.options.form_values()
         base = self.prepared.base_report
-        return backend.PackageRequest(
+        return backend.package_spec(
             source=Path(self.prepared.report.path),
-            kind=self.prepared.report.kind,
             name=name,
             quant_type=values["quant_type"],
             output_dir=self.settings.output_dir(),
@@ -367,12 +366,14 @@ class PackagePage(Page):
         self.ask_box = box
         box.open()
 
-    def start(self, request: backend.PackageRequest) -> None:
+    def start(self, request: Any) -> None:
+        """Run ``engine.package.package_job`` for ``request`` (a PackageSpec)."""
         if request.quant_type:
             self.settings.update(quant_type=request.quant_type)
         self.request, self.outcome = request, None
-        titles = self.stage_titles(request.kind)
-        self.stages.set_stages([(key, titles[key]) for key in backend.STAGES[request.kind]])
+        assert self.prepared is not None
+        titles = self.stage_titles(self.prepared.kind)
+        self.stages.set_stages([(key, titles[key]) for key in self.prepared.stages])
         self.progress.title.setText(self.tr("Creating {name}").format(name=request.name))
         self.progress.set_log("")
         self.progress.idle()
@@ -395,8 +396,8 @@ class PackagePage(Page):
             self.progress.cancelling()
 
     def _progress(self, stage: str, done: float, total: float, unit: str) -> None:
-        rows = backend.STAGES.get(self.request.kind if self.request else "", ())
-        if stage in backend.STAGES["lora_adapter"] and stage not in rows:
+        rows = self.prepared.stages if self.request and self.prepared else ()
+        if stage in set(Stage) and stage not in rows:
             return  # e.g. the instant "merge" step of a source that needs none
         self.stages.update_stage(stage, done, total, unit)
 
@@ -404,7 +405,7 @@ class PackagePage(Page):
         if level != "debug":
             self.progress.set_log(text)
 
-    def _finished(self, outcome: backend.PackageOutcome) -> None:
+    def _finished(self, outcome: Any) -> None:
         self.job = None
         self.outcome = outcome
         skipped, failed = self.step_verdicts(outcome)

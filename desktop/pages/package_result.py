@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from desktop import backend, theme
+from desktop import theme
 from desktop.format import format_bytes
 from desktop.widgets.common import Card, button, label, set_prop
 from desktop.widgets.retranslate import Retranslating
@@ -65,7 +65,7 @@ class ResultCard(Retranslating, Card):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, spacing=12)
-        self.outcome: backend.PackageOutcome | None = None
+        self.outcome: Any = None  # an engine.package.PackageResult
         top = QHBoxLayout()
         top.setSpacing(12)
         self.icon = QLabel()
@@ -132,7 +132,8 @@ class ResultCard(Retranslating, Card):
         self.copy_button.setText(self.tr("Copied"))
         QTimer.singleShot(1600, self._copy_label)
 
-    def show_outcome(self, outcome: backend.PackageOutcome) -> None:
+    def show_outcome(self, outcome: Any) -> None:
+        """Show an ``engine.package.PackageResult``."""
         self.outcome = outcome
         ok = outcome.registered and outcome.smoke_ok is not False
         self._refresh_icon()
@@ -144,7 +145,7 @@ class ResultCard(Retranslating, Card):
             )
         self.detail.setText(
             self.tr("{file} · {size}").format(
-                file=str(outcome.gguf_path), size=format_bytes(outcome.gguf_bytes)
+                file=str(outcome.gguf_path), size=format_bytes(outcome.size_bytes)
             )
         )
         notes: list[str] = []
@@ -152,10 +153,10 @@ class ResultCard(Retranslating, Card):
             notes.append(outcome.register_note)
         if outcome.smoke_ok:
             notes.append(
-                self.tr("It answered: “{reply}”").format(reply=_short(outcome.smoke_reply))
+                self.tr("It answered: “{reply}”").format(reply=_short(outcome.smoke.reply))
             )
         elif outcome.smoke_ok is False:
-            problems = "; ".join(outcome.smoke_problems)
+            problems = "; ".join(outcome.smoke.problems)
             notes.append(self.tr("The test chat looks wrong: {problems}").format(problems=problems))
         self.note.setText("\n".join(notes))
         self.note.setVisible(bool(notes))

@@ -20,6 +20,7 @@ from typing import Any
 from engine.chat.errors import NativeCrashError
 from engine.chat.messages import ChatChunk, ChatMessage, ChatStats, as_messages
 from engine.errors import InputError, TuneforgeError
+from engine.jobs.runners import spawn_child
 
 
 def child_command() -> list[str]:
@@ -55,16 +56,7 @@ class ChildLlamaBackend:
         self.crash = None
         self._pending = False
         self._stderr = collections.deque(maxlen=40)
-        proc = subprocess.Popen(
-            child_command(),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            bufsize=1,
-        )
+        proc = spawn_child(child_command())
         self._proc = proc
         stderr_lines = self._stderr
 

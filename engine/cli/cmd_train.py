@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -189,9 +188,10 @@ def run(args: argparse.Namespace) -> int:
         from engine.cli.train_multi import run_multi
 
         return run_multi(args, spec_from_args(args))
-    from engine.cli.progress import ProgressPrinter
-    from engine.jobs import run_in_child
+    from engine.cli.progress import ProgressPrinter, follow
+    from engine.jobs import JobContext, JobHandle
     from engine.jobs.events import Event, Log
+    from engine.jobs.runners import child_job
     from engine.train import TRAIN_JOB
 
     spec = spec_from_args(args)
@@ -202,23 +202,9 @@ def run(args: argparse.Namespace) -> int:
             return
         printer(event)
 
-    cancel = threading.Event()
-    box: dict[str, Any] = {}
-    worker = threading.Thread(
-        target=lambda: box.setdefault("o", run_in_child(TRAIN_JOB, spec, on_event=sink,
-                                                        cancel_event=cancel, grace_seconds=300)),
-        daemon=True,
-    )  # fmt: skip
-    worker.start()
-    try:
-        while worker.is_alive():
-            worker.join(0.2)
-    except KeyboardInterrupt:
-        cancel.set()
-        printer(Log(text="stopping: saving a checkpoint…", level="warning"))
-        worker.join()
-    printer.close()
-    outcome = box["o"]
+    # Training runs in a child process; Ctrl-C asks it to save a checkpoint and stop.
+    handle = JobHandle(child_job(TRAIN_JOB, grace_seconds=300), spec, ctx=JobContext(sink))
+    outcome = follow(handle, printer, stopping="stopping: saving a checkpoint…")
     if outcome.status == "cancelled":
         print(f"stopped. Resume with: tuneforge train --resume {spec.out}", file=sys.stderr)
         return 130

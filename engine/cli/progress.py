@@ -9,8 +9,7 @@ import threading
 import time
 from typing import Any, TextIO
 
-from engine.errors import TuneforgeError
-from engine.jobs import JobContext, JobOutcome, run_job
+from engine.jobs import JobContext, JobHandle, JobOutcome
 from engine.jobs.events import Cancelled, Event, Failed, Log, Progress
 from engine.jobs.runners import Job
 from engine.logfile import log_job_event
@@ -105,40 +104,35 @@ def _fmt_secs(seconds: float) -> str:
 
 
 def run_cli_job(job: Job, spec: Any, *, quiet: bool = False) -> JobOutcome:
-    """Run ``job`` in a worker thread so Ctrl-C can cancel it cleanly.
+    """Run ``job`` in a worker thread (:class:`engine.jobs.JobHandle`) so Ctrl-C can cancel
+    it cleanly.
 
     Ctrl-C sets the job's cancel flag; the job stops at its next check, removes its
     ``*.partial`` files and the outcome is "cancelled" (exit 130). A second Ctrl-C while
-    it stops only repeats the message. The wait uses an Event, not ``Thread.join``: an
-    interrupted join marks a still-running thread as finished (Python < 3.13), which is
-    how an early Ctrl-C used to end in ``KeyError: 'o'`` with the partial file left behind.
+    it stops only repeats the message.
     """
     printer = ProgressPrinter(quiet=quiet)
-    ctx = JobContext(printer)
-    box: dict[str, JobOutcome] = {}
-    done = threading.Event()
+    return follow(JobHandle(job, spec, ctx=JobContext(printer)), printer)
 
-    def work() -> None:
-        try:
-            box["o"] = run_job(job, spec, on_event=printer, ctx=ctx)
-        except BaseException as exc:
-            box["o"] = JobOutcome("failed", error=TuneforgeError(f"{type(exc).__name__}: {exc}"))
-        finally:
-            done.set()
 
-    worker = threading.Thread(target=work, daemon=True)
-    worker.start()
+def follow(
+    handle: JobHandle, printer: ProgressPrinter, *, stopping: str = "stopping…"
+) -> JobOutcome:
+    """Start ``handle`` (whose events go to ``printer``) and wait for its outcome; Ctrl-C
+    cancels it (``stopping`` is said), a second one only says it again."""
+    handle.start()
     while True:
         try:
-            if done.wait(0.2):
+            outcome = handle.wait(0.2)
+            if outcome is not None:
                 break
         except KeyboardInterrupt:
-            first = not ctx.cancelled
-            ctx.cancel()
+            first = not handle.ctx.cancelled
+            handle.cancel()
             log.info("Ctrl-C: cancelling the job")
-            printer(Log(text="stopping…" if first else "still stopping…", level="warning"))
+            printer(Log(text=stopping if first else "still " + stopping, level="warning"))
     printer.close()
-    return box["o"]
+    return outcome
 
 
 def exit_code(outcome: JobOutcome) -> int:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import InputError
+from engine.jobs.vocabulary import SourceKind
 
 from .json_files import optional_json_object
 from .templates import ChatTemplates, resolve_chat_templates
@@ -29,8 +30,8 @@ TOKENIZER_MODEL = "tokenizer.model"
 ADAPTER_CONFIG = "adapter_config.json"
 ADAPTER_WEIGHTS_PREFIX = "adapter_model"
 
-HF_MODEL = "hf_model"  # a full (merged) model: config.json + *.safetensors
-LORA_ADAPTER = "lora_adapter"  # a PEFT adapter: adapter_config.json + adapter_model.safetensors
+HF_MODEL = SourceKind.HF_MODEL  # a full (merged) model: config.json + *.safetensors
+LORA_ADAPTER = SourceKind.LORA_ADAPTER  # a PEFT adapter: adapter_config.json + adapter weights
 
 
 def has_model_weights(folder: Path) -> bool:
@@ -62,7 +63,7 @@ class HFFolder:
     """A Hugging Face folder, read once. Missing optional files are empty mappings."""
 
     path: Path
-    kind: str  # HF_MODEL | LORA_ADAPTER
+    kind: SourceKind  # HF_MODEL | LORA_ADAPTER
     config: dict[str, Any]  # config.json as written ({} when absent)
     generation_config: dict[str, Any]
     tokenizer_config: dict[str, Any]

@@ -12,6 +12,7 @@ from engine.inspect.adapter import inspect_adapter
 from engine.inspect.gguf_file import inspect_gguf
 from engine.inspect.hf_model import inspect_hf_model, read_chat_template
 from engine.inspect.report import AdapterInfo, GGUFInfo, InspectReport, ModelInfo
+from engine.jobs.vocabulary import SourceKind
 
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
 PICKLE_HINT = (
@@ -23,7 +24,9 @@ PICKLE_HINT = (
 
 
 def source_kind(path: Path) -> str:
-    """``hf_model`` | ``lora_adapter`` | ``gguf`` — or an InputError saying what to drop."""
+    """A :class:`SourceKind` (``hf_model`` | ``lora_adapter`` | ``gguf``), or
+    ``"gguf_in_folder"`` for a folder holding exactly one ``.gguf`` — or an InputError
+    saying what to drop."""
     path = Path(path)
     if not path.exists():
         raise InputError(
@@ -38,7 +41,7 @@ def source_kind(path: Path) -> str:
         with open(path, "rb") as fh:
             magic = fh.read(4)
         if magic == GGUF_MAGIC or path.suffix.lower() == ".gguf":
-            return "gguf"
+            return SourceKind.GGUF
         if path.suffix.lower() in PICKLE_SUFFIXES:
             raise InputError("this is a PyTorch pickle checkpoint", path=path, hint=PICKLE_HINT)
         if path.suffix.lower() == ".safetensors" or path.name == "config.json":
@@ -87,11 +90,11 @@ def inspect_path(path: Path) -> InspectReport:
     kind = source_kind(path)
     if kind == "gguf_in_folder":
         path = next(path.glob("*.gguf"))
-        kind = "gguf"
-    if kind == "gguf":
+        kind = SourceKind.GGUF
+    if kind == SourceKind.GGUF:
         gguf_info, warnings = inspect_gguf(path)
         return InspectReport(kind=kind, path=str(path), gguf=gguf_info, warnings=tuple(warnings))
-    if kind == "lora_adapter":
+    if kind == SourceKind.LORA_ADAPTER:
         adapter, warnings = inspect_adapter(path)
         return InspectReport(kind=kind, path=str(path), adapter=adapter, warnings=tuple(warnings))
     model, warnings = inspect_hf_model(path)

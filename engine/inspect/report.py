@@ -71,7 +71,7 @@ class GGUFInfo:
 
 @dataclass(frozen=True)
 class InspectReport:
-    kind: str  # "hf_model" | "lora_adapter" | "gguf"
+    kind: str  # an engine.jobs.SourceKind: "hf_model" | "lora_adapter" | "gguf"
     path: str
     model: ModelInfo | None = None
     adapter: AdapterInfo | None = None

@@ -13,6 +13,7 @@ from engine.jobs.events import (
     event_to_json,
 )
 from engine.jobs.runners import JobHandle, JobOutcome, run_in_child, run_job
+from engine.jobs.vocabulary import SourceKind, Stage
 
 __all__ = [
     "Cancelled",
@@ -24,6 +25,8 @@ __all__ = [
     "JobOutcome",
     "Log",
     "Progress",
+    "SourceKind",
+    "Stage",
     "atomic_dir",
     "atomic_file",
     "event_from_json",

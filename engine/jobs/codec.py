@@ -50,7 +50,7 @@ def from_plain(data: Any, hint: Any = Any) -> Any:
     """JSON data → value of type ``hint`` (dataclasses rebuilt from ``__type__``)."""
     if isinstance(data, dict) and "__type__" in data:
         cls = resolve(data["__type__"])
-        hints = typing.get_type_hints(cls)
+        hints = _field_hints(cls)
         kwargs = {
             f.name: from_plain(data[f.name], hints.get(f.name, Any))
             for f in dataclasses.fields(cls)
@@ -58,6 +58,21 @@ def from_plain(data: Any, hint: Any = Any) -> Any:
         }
         return cls(**kwargs)
     return _coerce(data, hint)
+
+
+def _field_hints(cls: type) -> dict[str, Any]:
+    """The fields' types; one named only for type checkers (``if TYPE_CHECKING``) reads as Any."""
+    try:
+        return typing.get_type_hints(cls)
+    except NameError:
+        hints: dict[str, Any] = {}
+        namespace = vars(importlib.import_module(cls.__module__))
+        for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+            try:  # what get_type_hints does, one field at a time
+                hints[f.name] = eval(f.type, dict(namespace)) if isinstance(f.type, str) else f.type
+            except NameError:
+                hints[f.name] = Any
+        return hints
 
 
 def _coerce(data: Any, hint: Any) -> Any:

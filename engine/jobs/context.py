@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from engine.errors import JobCancelled
 from engine.jobs.events import Event, Log, Progress
+from engine.jobs.vocabulary import wire_name
 
 EventSink = Callable[[Event], None]
 
@@ -48,6 +49,7 @@ class JobContext:
 
     # -- what jobs call -------------------------------------------------------------
     def progress(self, stage: str, done: float, total: float, *, unit: str = "") -> None:
+        stage = wire_name(stage)  # a Stage member travels as its plain name
         if self._slowdown:
             time.sleep(self._slowdown)
         now = time.monotonic()
@@ -73,6 +75,36 @@ class JobContext:
     @property
     def cancelled(self) -> bool:
         return self.cancel_event.is_set()
+
+    def stage(
+        self,
+        stage: str,
+        *,
+        renames: Mapping[str, str] | None = None,
+        log_other_stages: bool = False,
+    ) -> JobContext:
+        """A child context for an inner job whose progress shows under ``stage`` of this one.
+
+        The inner job's progress is reported as ``stage`` — or as ``renames[inner_stage]``
+        for the inner stages named there —, its log lines pass through, and it shares this
+        context's cancel flag. With ``log_other_stages`` the inner stage names that are not
+        renamed (e.g. Ollama's own statuses) are also logged at debug level.
+        """
+        target = wire_name(stage)
+        names = {inner: wire_name(outer) for inner, outer in (renames or {}).items()}
+
+        def sink(event: Event) -> None:
+            if isinstance(event, Progress):
+                if log_other_stages and event.stage not in names:
+                    self.log(event.stage, level="debug")
+                self.progress(
+                    names.get(event.stage, target), event.done, event.total, unit=event.unit
+                )
+            elif isinstance(event, Log):
+                self.log(event.text, level=event.level)
+
+        # The parent coalesces; the child forwards every update to it.
+        return JobContext(sink, cancel_event=self.cancel_event, min_interval=0)
 
     # -- what runners call ----------------------------------------------------------
     def cancel(self) -> None:

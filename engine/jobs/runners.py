@@ -23,6 +23,8 @@ from engine.jobs.events import (
     Event,
     Failed,
     Finished,
+    Log,
+    Progress,
     event_from_json,
     event_to_json,
 )
@@ -77,15 +79,36 @@ def run_job(
 
 
 class JobHandle:
-    """A job running in a background thread (used by the GUI)."""
+    """A job running in a background thread: THE thread runner, which the CLI (a progress bar,
+    Ctrl-C cancels), the GUI (:mod:`desktop.jobs`) and in-process callers build on.
 
-    def __init__(self, job: Job, spec: Any, on_event: EventSink | None = None) -> None:
-        self.ctx = JobContext(on_event)
+    ``ctx``: the context to run with (default ``JobContext(on_event)``); its events are the
+    job's. :meth:`wait` waits on an Event, not ``Thread.join``: a join interrupted by Ctrl-C
+    marks a still-running thread as finished (Python < 3.13).
+    """
+
+    def __init__(
+        self,
+        job: Job,
+        spec: Any,
+        on_event: EventSink | None = None,
+        *,
+        ctx: JobContext | None = None,
+        name: str = "tuneforge-job",
+    ) -> None:
+        self.ctx = ctx or JobContext(on_event)
         self.outcome: JobOutcome | None = None
-        self._thread = threading.Thread(target=self._run, args=(job, spec), daemon=True)
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(job, spec), name=name, daemon=True)
 
     def _run(self, job: Job, spec: Any) -> None:
-        self.outcome = run_job(job, spec, on_event=self.ctx.emit, ctx=self.ctx)
+        try:
+            self.outcome = run_job(job, spec, on_event=self.ctx.emit, ctx=self.ctx)
+        except BaseException as exc:  # an event sink that raised: still an outcome
+            error = TuneforgeError(f"{type(exc).__name__}: {exc}")
+            self.outcome = JobOutcome("failed", error=error)
+        finally:
+            self._done.set()
 
     def start(self) -> JobHandle:
         self._thread.start()
@@ -94,9 +117,43 @@ class JobHandle:
     def cancel(self) -> None:
         self.ctx.cancel()
 
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
     def wait(self, timeout: float | None = None) -> JobOutcome | None:
-        self._thread.join(timeout)
-        return self.outcome
+        """The outcome once the job has ended; None if ``timeout`` passed first."""
+        self._done.wait(timeout)
+        return self.outcome if self._done.is_set() else None
+
+
+def child_job(job_ref: str, *, grace_seconds: float = 5.0, outputs: Sequence[Path] = ()) -> Job:
+    """A job ``(spec, ctx)`` that runs ``job_ref`` in a child process (:func:`run_in_child`):
+    the child's progress and log become the context's, a cancel of the context stops the
+    child, and the child's outcome is returned or raised like an in-process job's."""
+
+    def job(spec: Any, ctx: JobContext) -> Any:
+        def forward(event: Event) -> None:
+            if isinstance(event, Progress):
+                ctx.progress(event.stage, event.done, event.total, unit=event.unit)
+            elif isinstance(event, Log):
+                ctx.log(event.text, level=event.level)
+
+        outcome = run_in_child(
+            job_ref,
+            spec,
+            on_event=forward,
+            cancel_event=ctx.cancel_event,
+            grace_seconds=grace_seconds,
+            outputs=outputs,
+        )
+        if outcome.status == "cancelled":
+            raise JobCancelled()
+        if not outcome.ok:
+            raise outcome.error or TuneforgeError(f"{job_ref} failed")
+        return outcome.result
+
+    return job
 
 
 def child_command() -> list[str]:
@@ -104,6 +161,21 @@ def child_command() -> list[str]:
     if getattr(sys, "frozen", False):
         return [sys.executable, "--job-child"]
     return [sys.executable, "-m", "engine.jobs.child"]
+
+
+def spawn_child(command: Sequence[str] | None = None) -> subprocess.Popen[str]:
+    """A child process (default: the job child, :func:`child_command`) talking UTF-8 lines
+    over its pipes (a native library's odd bytes are replaced, never an error)."""
+    return subprocess.Popen(
+        list(command or child_command()),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        bufsize=1,
+    )
 
 
 def run_in_child(
@@ -126,15 +198,7 @@ def run_in_child(
     sink = on_event or (lambda event: None)
     cancel_event = cancel_event or threading.Event()
     request = {"job": job_ref, "spec": codec.to_plain(spec)}
-    proc = subprocess.Popen(
-        child_command(),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        encoding="utf-8",
-        bufsize=1,
-    )
+    proc = spawn_child()
     assert proc.stdin and proc.stdout and proc.stderr
     proc.stdin.write(codec_dumps(request) + "\n")
     proc.stdin.flush()
@@ -221,8 +285,10 @@ __all__ = [
     "JobHandle",
     "JobOutcome",
     "child_command",
+    "child_job",
     "error_payload",
     "event_to_json",
     "run_in_child",
     "run_job",
+    "spawn_child",
 ]

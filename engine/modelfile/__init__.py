@@ -15,7 +15,9 @@ from engine.modelfile.model import Modelfile, ModelfileMessage, parse_modelfile
 from engine.modelfile.parameters import (
     coerce_parameter,
     normalize_parameters,
+    parameter_pairs,
     parameter_table,
+    parameters_from_pairs,
     parse_parameter_text,
 )
 
@@ -29,7 +31,9 @@ __all__ = [
     "coerce_parameter",
     "default_parameters",
     "normalize_parameters",
+    "parameter_pairs",
     "parameter_table",
+    "parameters_from_pairs",
     "parse_modelfile",
     "parse_parameter_text",
 ]

@@ -12,7 +12,7 @@ import functools
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -145,3 +145,26 @@ def format_parameter_value(name: str, value: Any) -> str:
     if kind == "float":
         return repr(float(value))
     raise ParameterError(f"{name} is a list; format its items one by one", field=name)
+
+
+def parameter_pairs(params: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """Typed parameters as ``(name, text)`` pairs, as ``--param`` takes them (a list, such
+    as ``stop``, becomes one pair per item); :func:`parameters_from_pairs` reads them back."""
+    pairs: list[tuple[str, str]] = []
+    for name, value in params.items():
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            text = item if isinstance(item, str) else format_parameter_value(name, item)
+            pairs.append((name, text))
+    return tuple(pairs)
+
+
+def parameters_from_pairs(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """``(name, text)`` pairs as parameters; a repeated name (``stop``) becomes a list."""
+    params: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in params:
+            previous = params[key]
+            params[key] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        else:
+            params[key] = [value] if key == "stop" else value
+    return params

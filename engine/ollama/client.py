@@ -19,16 +19,14 @@ import requests
 from engine import __version__
 from engine.errors import InputError, JobCancelled
 from engine.messages import ChatChunk, ChatMessage, ChatStats, as_messages
+from engine.modelfile import Modelfile
 from engine.modelfile.parameters import normalize_parameters
 from engine.ollama import errors as oe
+from engine.ollama import payloads
 from engine.ollama.detect import is_installed
 from engine.ollama.host import resolve_host
 from engine.ollama.names import validate_model_name
-from engine.ollama.payloads import (
-    json_create_body,
-    legacy_create_body,
-    normalize_digest,
-)
+from engine.ollama.payloads import normalize_digest
 from engine.ollama.responses import (
     CreateStatus,
     ModelDetails,
@@ -237,39 +235,55 @@ class OllamaClient:
         name: str,
         *,
         gguf_digest: str,
-        template: str | None = None,
-        system: str | None = None,
-        parameters: Mapping[str, Any] | None = None,
-        messages: Sequence[ChatMessage | Mapping[str, Any]] | None = None,
-        license: str | Sequence[str] | None = None,
+        quantize: str | None = None,
+        on_status: StatusCallback | None = None,
+        **fields: Any,
+    ) -> None:
+        """Create (or overwrite) model ``name`` from an uploaded GGUF blob with loose
+        Modelfile fields (``template``, ``system``, ``parameters``, ``messages``,
+        ``license``: :func:`engine.ollama.payloads.create_modelfile`); see
+        :meth:`create_from_modelfile`."""
+        self.create_from_modelfile(
+            name,
+            gguf_digest=gguf_digest,
+            modelfile=payloads.create_modelfile(gguf_digest=gguf_digest, **fields),
+            quantize=quantize,
+            on_status=on_status,
+        )
+
+    def create_from_modelfile(
+        self,
+        name: str,
+        *,
+        gguf_digest: str,
+        modelfile: Modelfile,
         quantize: str | None = None,
         on_status: StatusCallback | None = None,
     ) -> None:
-        """Create (or overwrite) model ``name`` from an uploaded GGUF blob.
+        """Create (or overwrite) model ``name`` from an uploaded GGUF blob and the Modelfile
+        model (its FROM is replaced by the blob).
 
-        The JSON form goes to Ollama ≥ 0.5.5, a Modelfile to older servers. Streamed
-        statuses go to ``on_status``; errors are checked both as an HTTP status and as
-        an ``{"error": …}`` line after output started. Returns after ``success``.
+        The JSON form goes to Ollama ≥ 0.5.5, a Modelfile to older servers: the body is
+        built once, for the form the server takes (the other one only if the server turns
+        the first down). Streamed statuses go to ``on_status``; errors are checked both as
+        an HTTP status and as an ``{"error": …}`` line after output started. Returns after
+        ``success``.
         """
         name = validate_model_name(name)
-        fields: dict[str, Any] = dict(
-            gguf_digest=gguf_digest,
-            template=template,
-            system=system,
-            parameters=parameters,
-            messages=messages,
-            license=license,
-            quantize=quantize,
-        )
-        # The body for the other form is built only if the server asks for it.
-        builders = (json_create_body, legacy_create_body)
-        check = builders[1](name, **fields)  # checks everything (Modelfile text too) first
-        version = self.require_supported()
-        first, second = builders if supports_json_create(version) else builders[::-1]
-        try:
-            self._create_stream(
-                name, check if first is legacy_create_body else first(name, **fields), on_status
+        payloads.check_create(modelfile, quantize)  # everything (Modelfile text too) first
+        json_form = supports_json_create(self.require_supported())
+
+        def body(as_json: bool) -> dict[str, Any]:
+            return payloads.create_body(
+                name,
+                gguf_digest=gguf_digest,
+                modelfile=modelfile,
+                quantize=quantize,
+                json_form=as_json,
             )
+
+        try:
+            self._create_stream(name, body(json_form), on_status)
         except oe.OllamaError as exc:
             # The version said one form and the server wants the other (a proxy in front,
             # a build with a wrong version string): try the other form once.
@@ -278,7 +292,7 @@ class OllamaClient:
                 "path or modelfile are required" in message
                 or "neither 'from' or 'files'" in message
             ):
-                self._create_stream(name, second(name, **fields), on_status)
+                self._create_stream(name, body(not json_form), on_status)
             else:
                 raise
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from engine.errors import InputError
 from engine.messages import ChatMessage, as_messages
-from engine.modelfile import Modelfile, ModelfileMessage, normalize_parameters
+from engine.modelfile import Modelfile, ModelfileMessage
 from engine.modelfile.model import MESSAGE_ROLES
 
 _DIGEST = re.compile(r"^sha256[:-]([0-9a-fA-F]{64})$")
@@ -51,38 +52,98 @@ def _license_list(license: str | Sequence[str] | None) -> list[str]:
     return [s for s in items if s]
 
 
-def json_create_body(
+def create_modelfile(
+    *,
+    gguf_digest: str,
+    template: str | None = None,
+    system: str | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    messages: Sequence[ChatMessage | Mapping[str, Any]] | None = None,
+    license: str | Sequence[str] | None = None,
+) -> Modelfile:
+    """The Modelfile model of a create request from loose fields (its FROM is the blob)."""
+    return Modelfile(
+        from_path=blob_reference(gguf_digest),
+        template=template,
+        system=system,
+        parameters=parameters or {},
+        messages=tuple(_modelfile_messages(messages)),
+        licenses=tuple(_license_list(license)),
+    )
+
+
+def blob_reference(gguf_digest: str) -> str:
+    """``@sha256:…``: a Modelfile FROM naming an uploaded blob (``server/images.go``)."""
+    return "@" + normalize_digest(gguf_digest)
+
+
+def check_create(modelfile: Modelfile, quantize: str | None = None) -> None:
+    """Everything a create request carries is valid and writable as Modelfile text (both
+    forms carry the same model): checked before a long upload, without building a body."""
+    modelfile.render()
+    if quantize:
+        check_quantize(quantize)
+
+
+def create_body(
     name: str,
     *,
     gguf_digest: str,
-    template: str | None,
-    system: str | None,
-    parameters: Mapping[str, Any] | None,
-    messages: Sequence[ChatMessage | Mapping[str, Any]] | None,
-    license: str | Sequence[str] | None,
-    quantize: str | None,
+    modelfile: Modelfile,
+    quantize: str | None = None,
+    json_form: bool,
 ) -> dict[str, Any]:
-    """``POST /api/create`` body for Ollama ≥ 0.5.5 (``api/types.go`` CreateRequest)."""
-    body: dict[str, Any] = {
-        "model": name,
-        "files": {GGUF_FILE_NAME: normalize_digest(gguf_digest)},
-        "stream": True,
-    }
-    if template:
-        body["template"] = template
-    if system:
-        body["system"] = system
-    params = normalize_parameters(parameters)
-    if params:
-        body["parameters"] = params
-    if messages:
-        body["messages"] = [m.to_ollama() for m in as_messages(messages)]
-    licenses = _license_list(license)
-    if licenses:
-        body["license"] = licenses[0] if len(licenses) == 1 else licenses
+    """The ``POST /api/create`` body for ``modelfile`` (TEMPLATE, SYSTEM, PARAMETERs,
+    MESSAGEs, LICENSE; its FROM is replaced by the uploaded GGUF).
+
+    ``json_form``: Ollama ≥ 0.5.5 takes ``{"model", "files", "template", …}``
+    (``api/types.go`` CreateRequest); older servers ``{"name", "modelfile"}`` with
+    ``FROM @sha256:…`` (what ``ollama create`` itself sent before 0.5.5 — ``cmd/cmd.go``
+    at v0.5.4; ``server/images.go`` CreateModel reads ``@``).
+    """
+    digest = normalize_digest(gguf_digest)
+    if json_form:
+        body: dict[str, Any] = {"model": name, "files": {GGUF_FILE_NAME: digest}, "stream": True}
+        if modelfile.template:
+            body["template"] = modelfile.template
+        if modelfile.system:
+            body["system"] = modelfile.system
+        if modelfile.parameters:
+            body["parameters"] = modelfile.parameters_json()
+        if modelfile.messages:
+            body["messages"] = [{"role": m.role, "content": m.content} for m in modelfile.messages]
+        licenses = list(modelfile.licenses)
+        if licenses:
+            body["license"] = licenses[0] if len(licenses) == 1 else licenses
+    else:
+        text = replace(modelfile, from_path=blob_reference(digest)).render()
+        body = {"name": name, "model": name, "modelfile": text, "stream": True}
     if quantize:
         body["quantize"] = check_quantize(quantize)
     return body
+
+
+def json_create_body(name: str, *, quantize: str | None = None, **fields: Any) -> dict[str, Any]:
+    """:func:`create_body` in the JSON form, from loose fields (:func:`create_modelfile`'s)."""
+    return _body_from_fields(name, quantize=quantize, json_form=True, **fields)
+
+
+def legacy_create_body(name: str, *, quantize: str | None = None, **fields: Any) -> dict[str, Any]:
+    """:func:`create_body` in the legacy Modelfile form, from loose fields."""
+    return _body_from_fields(name, quantize=quantize, json_form=False, **fields)
+
+
+def _body_from_fields(
+    name: str, *, quantize: str | None, json_form: bool, **fields: Any
+) -> dict[str, Any]:
+    modelfile = create_modelfile(**fields)
+    return create_body(
+        name,
+        gguf_digest=fields["gguf_digest"],
+        modelfile=modelfile,
+        quantize=quantize,
+        json_form=json_form,
+    )
 
 
 def check_quantize(quantize: str) -> str:
@@ -97,41 +158,6 @@ def check_quantize(quantize: str) -> str:
             field="quantize",
         )
     return value
-
-
-def legacy_create_body(
-    name: str,
-    *,
-    gguf_digest: str,
-    template: str | None,
-    system: str | None,
-    parameters: Mapping[str, Any] | None,
-    messages: Sequence[ChatMessage | Mapping[str, Any]] | None,
-    license: str | Sequence[str] | None,
-    quantize: str | None,
-) -> dict[str, Any]:
-    """``POST /api/create`` body for Ollama < 0.5.5: ``{"name", "modelfile"}``.
-
-    ``FROM @sha256:…`` names an uploaded blob (what ``ollama create`` itself sent before
-    0.5.5 — ``cmd/cmd.go`` at v0.5.4; ``server/images.go`` CreateModel reads ``@``).
-    """
-    modelfile = Modelfile(
-        from_path="@" + normalize_digest(gguf_digest),
-        template=template,
-        system=system,
-        parameters=parameters or {},
-        messages=tuple(_modelfile_messages(messages)),
-        licenses=tuple(_license_list(license)),
-    )
-    body: dict[str, Any] = {
-        "name": name,
-        "model": name,
-        "modelfile": modelfile.render(),
-        "stream": True,
-    }
-    if quantize:
-        body["quantize"] = check_quantize(quantize)
-    return body
 
 
 def _modelfile_messages(

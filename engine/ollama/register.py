@@ -9,16 +9,15 @@ is never sent after a cancel — there is no half-registered model.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from engine.errors import InputError
 from engine.jobs.context import JobContext
-from engine.messages import ChatMessage
+from engine.modelfile import Modelfile
 from engine.ollama.client import OllamaClient
 from engine.ollama.names import validate_model_name
-from engine.ollama.payloads import legacy_create_body, normalize_digest
+from engine.ollama.payloads import check_create, normalize_digest
 from engine.ollama.responses import CreateStatus
 from engine.ollama.versions import supports_json_create
 
@@ -30,18 +29,19 @@ _HASH_PIECE = 4 << 20
 class RegisterSpec:
     """What to register. ``gguf_sha256`` is the digest computed while the GGUF was
     written (hex or ``sha256:hex``); ``None`` makes the job read the file once to hash it.
+    ``modelfile``: the Modelfile model (TEMPLATE, SYSTEM, PARAMETERs, MESSAGEs, LICENSE)
+    the model is created with; its FROM is replaced by the uploaded GGUF. None: none of them.
     """
 
     gguf_path: Path
     name: str
     gguf_sha256: str | None = None
-    template: str | None = None
-    system: str | None = None
-    parameters: dict[str, Any] = field(default_factory=dict)
-    messages: tuple[ChatMessage, ...] = ()
-    license: str | None = None
+    modelfile: Modelfile | None = None
     quantize: str | None = None
     host: str | None = None
+
+    def create_modelfile(self) -> Modelfile:
+        return self.modelfile or Modelfile(from_path=str(self.gguf_path))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,16 +63,7 @@ def register_job(
     path = Path(spec.gguf_path)
     size = _check_gguf(path)
     # Check template/parameters/messages now, not after a long upload.
-    legacy_create_body(
-        name,
-        gguf_digest="sha256:" + "0" * 64,
-        template=spec.template,
-        system=spec.system,
-        parameters=spec.parameters,
-        messages=spec.messages,
-        license=spec.license,
-        quantize=spec.quantize,
-    )
+    check_create(spec.create_modelfile(), spec.quantize)
 
     own_client = client is None
     client = client or OllamaClient(spec.host)
@@ -119,14 +110,10 @@ def _register(
         ctx.progress("registering", steps, 0)  # total unknown: a busy indicator
         ctx.log(f"Ollama: {status.status}")
 
-    client.create(
+    client.create_from_modelfile(
         name,
         gguf_digest=digest,
-        template=spec.template,
-        system=spec.system,
-        parameters=spec.parameters,
-        messages=spec.messages,
-        license=spec.license,
+        modelfile=spec.create_modelfile(),
         quantize=spec.quantize,
         on_status=on_status,
     )

@@ -11,18 +11,20 @@ from __future__ import annotations
 import hashlib
 import shutil
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from engine.errors import InputError, JobCancelled, TuneforgeError
 from engine.jobs import JobContext, atomic_file
-from engine.jobs.events import Event, Log, Progress
+from engine.jobs.vocabulary import SourceKind, Stage
 from engine.package.smoke import SMOKE_MAX_TOKENS, SMOKE_PROMPT, SmokeResult, check_reply
 from engine.package.spec import DEFAULT_QUANT, PackageResult, PackageSpec, safe_file_stem
 
 COPY_CHUNK = 8 * 2**20
-# inner stage names → the pipeline's stage names
-_STAGE_MAP = {"uploading": "upload", "checksum": "upload", "download": "merge"}
+# The register job's own stage names that show as the pipeline's upload stage (the rest of
+# its progress, Ollama's statuses, shows as "create").
+_REGISTER_UPLOAD_STAGES = {"uploading": Stage.UPLOAD, "checksum": Stage.UPLOAD}
 
 
 def package_job(spec: PackageSpec, ctx: JobContext) -> PackageResult:
@@ -31,11 +33,11 @@ def package_job(spec: PackageSpec, ctx: JobContext) -> PackageResult:
 
     name = validate_model_name(spec.name)  # before any work
     _check_modelfile_inputs(spec)
-    kind = source_kind(Path(spec.source))
-    if kind == "gguf_in_folder":
-        kind, source = "gguf", next(Path(spec.source).glob("*.gguf"))
+    found = source_kind(Path(spec.source))
+    if found == "gguf_in_folder":
+        kind, source = SourceKind.GGUF, next(Path(spec.source).glob("*.gguf"))
     else:
-        source = Path(spec.source)
+        kind, source = SourceKind(found), Path(spec.source)
     out_dir = Path(spec.out_dir) if spec.out_dir else Path.cwd() / safe_file_stem(name)
     stem = safe_file_stem(name)
     gguf_path = out_dir / f"{stem}.gguf"
@@ -54,26 +56,26 @@ def package_job(spec: PackageSpec, ctx: JobContext) -> PackageResult:
         t0 = time.monotonic()
         model_dir, adapter_dir = _plan_sources(spec, kind, source, ctx)
         folders = _load_folders(model_dir, adapter_dir)  # each HF folder is read once
-        timings["merge"] = time.monotonic() - t0
+        timings[Stage.MERGE] = time.monotonic() - t0
 
         t0 = time.monotonic()
         written.append(gguf_path)
         sha256, size, file_type = _make_gguf(spec, kind, source, folders, gguf_path, ctx)
-        timings["convert"] = time.monotonic() - t0
+        timings[Stage.CONVERT] = time.monotonic() - t0
 
         t0 = time.monotonic()
-        ctx.progress("modelfile", 0, 1)
+        ctx.progress(Stage.MODELFILE, 0, 1)
         modelfile = _build_modelfile(spec, kind, folders, gguf_path)
         derived = modelfile.derivation
         warnings.extend(getattr(derived, "warnings", ()) or ())
         written.append(modelfile_path)
         with atomic_file(modelfile_path) as tmp:
             tmp.write_bytes(modelfile.render().encode("utf-8"))
-        ctx.progress("modelfile", 1, 1)
+        ctx.progress(Stage.MODELFILE, 1, 1)
         parity = derived.parity.to_dict() if derived is not None and derived.parity else None
         if parity:
             ctx.log(f"template {derived.family}: parity {parity.get('status')}")
-        timings["modelfile"] = time.monotonic() - t0
+        timings[Stage.MODELFILE] = time.monotonic() - t0
         ctx.check_cancelled()
 
         registered, note, registered_name = _register(
@@ -115,25 +117,25 @@ def package_job(spec: PackageSpec, ctx: JobContext) -> PackageResult:
 
 # -- stages ----------------------------------------------------------------------------
 def _plan_sources(
-    spec: PackageSpec, kind: str, source: Path, ctx: JobContext
+    spec: PackageSpec, kind: SourceKind, source: Path, ctx: JobContext
 ) -> tuple[Path | None, Path | None]:
     """(model folder, adapter folder) to convert; the base is resolved for an adapter."""
-    if kind == "hf_model":
+    if kind == SourceKind.HF_MODEL:
         return source, None
-    if kind != "lora_adapter":
+    if kind != SourceKind.LORA_ADAPTER:
         return None, None
     from engine.lora import read_adapter, resolve_base
 
-    ctx.progress("merge", 0, 1)
+    ctx.progress(Stage.MERGE, 0, 1)
     adapter = read_adapter(source)
     base = resolve_base(
         adapter,
         explicit_base=spec.base_dir,
         allow_download=spec.allow_download,
-        ctx=_mapped(ctx, "merge"),
+        ctx=ctx.stage(Stage.MERGE),  # a base download shows as the merge stage
     )
     ctx.log(f"LoRA adapter on {base}; merging while converting")
-    ctx.progress("merge", 1, 1)
+    ctx.progress(Stage.MERGE, 1, 1)
     return base, source
 
 
@@ -149,14 +151,14 @@ def _load_folders(model_dir: Path | None, adapter_dir: Path | None) -> tuple[Any
 
 def _make_gguf(
     spec: PackageSpec,
-    kind: str,
+    kind: SourceKind,
     source: Path,
     folders: tuple[Any, Any],
     gguf_path: Path,
     ctx: JobContext,
 ) -> tuple[str, int, str]:
-    inner = _mapped(ctx, "convert")
-    if kind == "gguf":
+    inner = ctx.stage(Stage.CONVERT)
+    if kind == SourceKind.GGUF:
         return _gguf_from_gguf(spec, source, gguf_path, inner)
     from engine.convert import ConvertSpec, convert_job
 
@@ -206,14 +208,14 @@ def _gguf_from_gguf(
 
 
 def _build_modelfile(
-    spec: PackageSpec, kind: str, folders: tuple[Any, Any], gguf_path: Path
+    spec: PackageSpec, kind: SourceKind, folders: tuple[Any, Any], gguf_path: Path
 ) -> Any:
     from engine.hf import chat_template_folder
-    from engine.modelfile import build_modelfile
+    from engine.modelfile import build_modelfile, parameters_from_pairs
 
-    params = _params_dict(spec)
+    params = parameters_from_pairs(spec.params)
     from_path = f"./{gguf_path.name}"
-    if kind == "gguf":
+    if kind == SourceKind.GGUF:
         return build_modelfile(
             from_path=from_path, gguf_path=gguf_path, system=spec.system, params=params
         )
@@ -228,24 +230,14 @@ def _build_modelfile(
     )
 
 
-def _params_dict(spec: PackageSpec) -> dict[str, Any]:
-    """``--param`` pairs as Modelfile parameters; a repeated key (``stop``) becomes a list."""
-    params: dict[str, Any] = {}
-    for key, value in spec.params:
-        if key in params:
-            previous = params[key]
-            params[key] = [*previous, value] if isinstance(previous, list) else [previous, value]
-        else:
-            params[key] = [value] if key == "stop" else value
-    return params
-
-
 def _check_modelfile_inputs(spec: PackageSpec) -> None:
     """Bad parameters or an unwritable SYSTEM text fail now, not after a long conversion."""
-    from engine.modelfile import Modelfile
+    from engine.modelfile import Modelfile, parameters_from_pairs
 
     Modelfile(
-        from_path="./check.gguf", system=spec.system or None, parameters=_params_dict(spec)
+        from_path="./check.gguf",
+        system=spec.system or None,
+        parameters=parameters_from_pairs(spec.params),
     ).render()
 
 
@@ -258,47 +250,31 @@ def _register(
     ctx: JobContext,
     timings: dict[str, float],
 ) -> tuple[bool, str | None, str]:
+    """Upload + create with one client (GET /api/version is asked once); with no Ollama
+    the files stay and the note says how to register them by hand."""
     by_hand = f'ollama create {name} -f "{gguf_path.parent / "Modelfile"}"'
     if not spec.register:
         return False, f"only the files were made, as asked; to add it to Ollama: {by_hand}", name
-    from engine.ollama import OllamaClient
+    from engine.ollama import OllamaClient, RegisterSpec, register_job
 
-    with OllamaClient(spec.host) as client:  # one client: GET /api/version is asked once
-        return _register_with(spec, name, gguf_path, sha256, modelfile, ctx, timings, client)
-
-
-def _register_with(
-    spec: PackageSpec,
-    name: str,
-    gguf_path: Path,
-    sha256: str,
-    modelfile: Any,
-    ctx: JobContext,
-    timings: dict[str, float],
-    client: Any,
-) -> tuple[bool, str | None, str]:
-    from engine.ollama import RegisterSpec, register_job
-
-    by_hand = f'ollama create {name} -f "{gguf_path.parent / "Modelfile"}"'
-    status = client.status()
-    if not status.running:
-        note = f"{status.message}. The files are ready; once Ollama runs: {by_hand}"
-        ctx.warn(note)
-        return False, note, name
-    t0 = time.monotonic()
-    result = register_job(
-        RegisterSpec(
-            gguf_path=gguf_path,
-            name=name,
-            gguf_sha256=sha256,
-            template=modelfile.template,
-            system=modelfile.system,
-            parameters=modelfile.parameters_json(),
-            host=spec.host,
-        ),
-        _mapped(ctx, "create"),
-        client=client,
-    )
+    with OllamaClient(spec.host) as client:
+        status = client.status()
+        if not status.running:
+            note = f"{status.message}. The files are ready; once Ollama runs: {by_hand}"
+            ctx.warn(note)
+            return False, note, name
+        t0 = time.monotonic()
+        result = register_job(
+            RegisterSpec(
+                gguf_path=gguf_path,
+                name=name,
+                gguf_sha256=sha256,
+                modelfile=replace(modelfile, derivation=None),  # the Modelfile as written
+                host=spec.host,
+            ),
+            ctx.stage(Stage.CREATE, renames=_REGISTER_UPLOAD_STAGES, log_other_stages=True),
+            client=client,
+        )
     timings["upload+create"] = time.monotonic() - t0
     return True, None, result.name
 
@@ -316,7 +292,7 @@ def _smoke(
     from engine.chat import ChatMessage, open_backend
 
     t0 = time.monotonic()
-    ctx.progress("smoke", 0, SMOKE_MAX_TOKENS, unit="tokens")
+    ctx.progress(Stage.SMOKE, 0, SMOKE_MAX_TOKENS, unit="tokens")
     content, thinking, done_reason, count, n = [], [], None, None, 0
     try:
         backend = (
@@ -334,7 +310,7 @@ def _smoke(
                 content.append(chunk.content)
                 thinking.append(chunk.thinking)
                 n += 1
-                ctx.progress("smoke", min(n, SMOKE_MAX_TOKENS), SMOKE_MAX_TOKENS, unit="tokens")
+                ctx.progress(Stage.SMOKE, min(n, SMOKE_MAX_TOKENS), SMOKE_MAX_TOKENS, unit="tokens")
                 if chunk.done and chunk.stats:
                     done_reason, count = chunk.stats.done_reason, chunk.stats.completion_tokens
         finally:
@@ -354,10 +330,10 @@ def _smoke(
         eval_count=count,
         stop_markers=stops,
     )
-    ctx.progress("smoke", SMOKE_MAX_TOKENS, SMOKE_MAX_TOKENS, unit="tokens")
+    ctx.progress(Stage.SMOKE, SMOKE_MAX_TOKENS, SMOKE_MAX_TOKENS, unit="tokens")
     for problem in result.problems:
         ctx.warn(f"smoke chat: {problem}")
-    timings["smoke"] = time.monotonic() - t0
+    timings[Stage.SMOKE] = time.monotonic() - t0
     return result
 
 
@@ -388,7 +364,7 @@ def _smoke_not_run(
         problem = f"the local check could not run: {exc.message}"
     ctx.warn(f"smoke chat: {problem}")
     ctx.log(str(exc), level="warning")
-    timings["smoke"] = time.monotonic() - t0
+    timings[Stage.SMOKE] = time.monotonic() - t0
     return SmokeResult(
         ok=False,
         reply="",
@@ -401,21 +377,6 @@ def _smoke_not_run(
 
 
 # -- helpers ---------------------------------------------------------------------------
-def _mapped(ctx: JobContext, stage: str) -> JobContext:
-    """A context for an inner job whose progress shows under a pipeline stage."""
-
-    def sink(event: Event) -> None:
-        if isinstance(event, Progress):
-            target = _STAGE_MAP.get(event.stage, stage)
-            if stage == "create" and target == stage:  # Ollama's own statuses: "parsing GGUF", …
-                ctx.log(event.stage, level="debug")
-            ctx.progress(target, event.done, event.total, unit=event.unit)
-        elif isinstance(event, Log):
-            ctx.log(event.text, level=event.level)
-
-    return JobContext(sink, cancel_event=ctx.cancel_event, min_interval=0)
-
-
 def _copy_hashing(source: Path, target: Path, ctx: JobContext) -> str:
     """Copy ``source`` to ``target`` atomically, hashing it on the way (one read)."""
     with atomic_file(target) as tmp, open(tmp, "wb") as dst:
@@ -432,7 +393,7 @@ def _hash_file(path: Path, ctx: JobContext, *, copy_to: BinaryIO | None = None) 
             if copy_to is not None:
                 copy_to.write(chunk)
             done += len(chunk)
-            ctx.progress("convert", done, total, unit="B")
+            ctx.progress(Stage.CONVERT, done, total, unit="B")
     return digest.hexdigest()
 
 

@@ -7,11 +7,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.jobs.vocabulary import SourceKind, Stage
 from engine.package.smoke import SmokeResult
 
 # The stages, in order, as the CLI and the GUI show them (progress events use these names).
-STAGES: tuple[str, ...] = ("merge", "convert", "modelfile", "upload", "create", "smoke")
+STAGES: tuple[Stage, ...] = tuple(Stage)
 DEFAULT_QUANT = "Q4_K_M"
+
+
+def package_stages(kind: str) -> tuple[Stage, ...]:
+    """The stages a run for this kind of source shows: only an adapter is merged."""
+    if kind == SourceKind.LORA_ADAPTER:
+        return STAGES
+    return tuple(stage for stage in STAGES if stage != Stage.MERGE)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,6 +59,11 @@ class PackageResult:
     smoke: SmokeResult | None
     stage_seconds: dict[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+
+    @property
+    def smoke_ok(self) -> bool | None:
+        """The smoke chat's verdict; None when it was not asked for or could not run."""
+        return None if self.smoke is None or not self.smoke.ran else self.smoke.ok
 
 
 def safe_file_stem(name: str) -> str:

@@ -82,6 +82,7 @@ class QuantChoice:
     file_type: FileType
     output_bytes: int
     recommended: bool
+    reason: str = ""  # why it is recommended (on the recommended one)
 
     @property
     def text(self) -> str:
@@ -171,9 +172,14 @@ def quant_choices(
         for ft in FILE_TYPES.values()
     }
     n_params = sum(_count(t.shape) for t in tensors)
-    best = recommend(n_params=n_params, sizes=sizes, memory_bytes=memory_bytes).file_type
+    best = recommend(n_params=n_params, sizes=sizes, memory_bytes=memory_bytes)
     return [
-        QuantChoice(file_type=ft, output_bytes=sizes[ft.name], recommended=ft is best)
+        QuantChoice(
+            file_type=ft,
+            output_bytes=sizes[ft.name],
+            recommended=ft is best.file_type,
+            reason=best.reason if ft is best.file_type else "",
+        )
         for ft in FILE_TYPES.values()
     ]
 

@@ -21,15 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.errors import JobCancelled, TuneforgeError
 from engine.jobs import JobContext, atomic_file
-from engine.jobs.events import Event, Log, Progress
-from engine.jobs.runners import run_in_child
+from engine.jobs.runners import child_job
 from engine.quant.errors import QuantizeInputError
 from engine.quant.estimate import (
+    QuantChoice,
     check_free_disk,
     estimate_output_bytes,
     format_size,
+    quant_choices,
     tensor_info_bytes,
 )
 from engine.quant.plan import PlannedTensor
@@ -77,6 +77,17 @@ class _InputModel:
     tensors: tuple[PlannedTensor, ...]
     metadata_bytes: int
 
+    def plan_facts(self) -> dict[str, Any]:
+        """What the size estimate takes besides the tensors."""
+        return {
+            "arch": self.arch,
+            "n_layer": self.n_layer,
+            "n_head": self.n_head,
+            "n_head_kv": self.n_head_kv,
+            "n_expert": self.n_expert,
+            "metadata_bytes": self.metadata_bytes,
+        }
+
 
 def quantize_gguf(spec: QuantizeSpec, ctx: JobContext) -> QuantizeResult:
     """The job: validate, estimate + check disk, run llama_model_quantize in a child."""
@@ -90,16 +101,7 @@ def quantize_gguf(spec: QuantizeSpec, ctx: JobContext) -> QuantizeResult:
             hint="Choose another output file name, e.g. model-Q4_K_M.gguf.",
         )
     model = read_input_model(source)
-    expected = estimate_output_bytes(
-        model.tensors,
-        file_type,
-        arch=model.arch,
-        n_layer=model.n_layer,
-        n_head=model.n_head,
-        n_head_kv=model.n_head_kv,
-        n_expert=model.n_expert,
-        metadata_bytes=model.metadata_bytes,
-    )
+    expected = estimate_output_bytes(model.tensors, file_type, **model.plan_facts())
     ctx.log(f"{source.name} → {file_type.name}: expected size {format_size(expected)}")
     check_free_disk(final, expected)
     ctx.check_cancelled()
@@ -131,23 +133,7 @@ def quantize_gguf(spec: QuantizeSpec, ctx: JobContext) -> QuantizeResult:
 
 
 def _run_child(child_spec: LlamaQuantizeSpec, ctx: JobContext) -> None:
-    def forward(event: Event) -> None:
-        if isinstance(event, Progress):
-            ctx.progress(event.stage, event.done, event.total, unit=event.unit)
-        elif isinstance(event, Log):
-            ctx.log(event.text, level=event.level)
-
-    outcome = run_in_child(
-        "engine.quant.requantize:run_llama_quantize",
-        child_spec,
-        on_event=forward,
-        cancel_event=ctx.cancel_event,
-        grace_seconds=1.0,
-    )
-    if outcome.status == "cancelled":
-        raise JobCancelled()
-    if not outcome.ok:
-        raise outcome.error or TuneforgeError("llama.cpp's quantizer failed")
+    child_job("engine.quant.requantize:run_llama_quantize", grace_seconds=1.0)(child_spec, ctx)
 
 
 def read_input_model(path: Path) -> _InputModel:
@@ -208,6 +194,13 @@ def read_input_model(path: Path) -> _InputModel:
         tensors=tuple(tensors),
         metadata_bytes=int(reader.data_offset) - tensor_info_bytes(tensors),
     )
+
+
+def quant_choices_for_gguf(path: Path) -> list[QuantChoice]:
+    """What re-quantizing an unquantized (F32/F16/BF16) GGUF offers, with exact sizes;
+    a :class:`QuantizeInputError` for a quantized or broken file."""
+    model = read_input_model(Path(path))
+    return quant_choices(model.tensors, **model.plan_facts())
 
 
 def _first_int(value: Any) -> int | None:

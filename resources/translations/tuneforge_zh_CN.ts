@@ -69,100 +69,100 @@
         <translation>在上方选择一个模型，打个招呼吧。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="223"/>
+        <location filename="../../desktop/pages/chat_page.py" line="224"/>
         <source>Choose a GGUF file</source>
         <translation>选择 GGUF 文件</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="223"/>
+        <location filename="../../desktop/pages/chat_page.py" line="224"/>
         <source>GGUF models (*.gguf);;All files (*)</source>
         <translation>GGUF 模型 (*.gguf);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="275"/>
+        <location filename="../../desktop/pages/chat_page.py" line="276"/>
         <source>Waiting for the first token…</source>
         <translation>等待第一个 token…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="294"/>
-        <location filename="../../desktop/pages/chat_page.py" line="394"/>
+        <location filename="../../desktop/pages/chat_page.py" line="295"/>
+        <location filename="../../desktop/pages/chat_page.py" line="395"/>
         <source>Loading the model…</source>
         <translation>正在加载模型…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="306"/>
+        <location filename="../../desktop/pages/chat_page.py" line="307"/>
         <source>{n} tokens · ≈ {rate:.1f} tokens/s</source>
         <translation>{n} 个 token · 约 {rate:.1f} token/秒</translation>
     </message>
     <message>
         <location filename="../../desktop/pages/chat_page.py" line="186"/>
         <location filename="../../desktop/pages/chat_page.py" line="189"/>
-        <location filename="../../desktop/pages/chat_page.py" line="329"/>
+        <location filename="../../desktop/pages/chat_page.py" line="330"/>
         <source>Stopped.</source>
         <translation>已停止。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="340"/>
+        <location filename="../../desktop/pages/chat_page.py" line="341"/>
         <source>{n} tokens</source>
         <translation>{n} 个 token</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="342"/>
+        <location filename="../../desktop/pages/chat_page.py" line="343"/>
         <source>{rate:.1f} tokens/s</source>
         <translation>{rate:.1f} token/秒</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="344"/>
+        <location filename="../../desktop/pages/chat_page.py" line="345"/>
         <source>prompt {n} tokens</source>
         <translation>提示词 {n} 个 token</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="346"/>
+        <location filename="../../desktop/pages/chat_page.py" line="347"/>
         <source>stopped at the length limit</source>
         <translation>达到长度上限后停止</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="365"/>
+        <location filename="../../desktop/pages/chat_page.py" line="366"/>
         <source>The chat failed</source>
         <translation>对话失败</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="373"/>
+        <location filename="../../desktop/pages/chat_page.py" line="374"/>
         <source>llama.cpp crashed while running {model} ({signal}). The app is fine; only the model stopped.</source>
         <translation>llama.cpp 在运行 {model} 时崩溃（{signal}）。应用本身没有问题，只是模型停止了。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="377"/>
+        <location filename="../../desktop/pages/chat_page.py" line="378"/>
         <source>Restart the model to try again. If it crashes again, try another quantization of the model (F16 or Q8_0), and send the self-test report.</source>
         <translation>请重新启动模型再试一次。如果仍然崩溃，请换用模型的其他量化版本（F16 或 Q8_0），并发送自检报告。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="383"/>
+        <location filename="../../desktop/pages/chat_page.py" line="384"/>
         <source>Last output of llama.cpp:</source>
         <translation>llama.cpp 最后的输出：</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="411"/>
+        <location filename="../../desktop/pages/chat_page.py" line="412"/>
         <source>The model is loaded again.</source>
         <translation>模型已重新加载。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="420"/>
+        <location filename="../../desktop/pages/chat_page.py" line="421"/>
         <source>The model could not be loaded</source>
         <translation>无法加载模型</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="440"/>
+        <location filename="../../desktop/pages/chat_page.py" line="441"/>
         <source>Export the conversation</source>
         <translation>导出对话</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="442"/>
+        <location filename="../../desktop/pages/chat_page.py" line="443"/>
         <source>Markdown (*.md)</source>
         <translation>Markdown (*.md)</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="460"/>
+        <location filename="../../desktop/pages/chat_page.py" line="461"/>
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
@@ -354,8 +354,8 @@
 <context>
     <name>FinetunePage</name>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="174"/>
-        <location filename="../../desktop/pages/finetune_page.py" line="344"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="175"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="346"/>
         <source>From the HF cache…</source>
         <translation>从 HF 缓存选择…</translation>
     </message>
@@ -366,7 +366,7 @@
     </message>
     <message>
         <location filename="../../desktop/pages/finetune_inputs.py" line="81"/>
-        <location filename="../../desktop/pages/finetune_page.py" line="334"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="336"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
@@ -406,114 +406,114 @@
         <translation>{examples} 个样本 · {tokens} 个 token · {truncated} 个超过截断长度 {cutoff} · {errors} 个问题</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="197"/>
-        <location filename="../../desktop/pages/finetune_page.py" line="346"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="199"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="348"/>
         <source>Start training</source>
         <translation>开始训练</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="198"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="200"/>
         <source>This run probably does not fit the GPU memory.</source>
         <translation>这次训练很可能超出显存。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="199"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="201"/>
         <source>Start anyway</source>
         <translation>仍然开始</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="208"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="210"/>
         <source>Check the settings</source>
         <translation>请检查设置</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="242"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="244"/>
         <source>Stopping: saving a checkpoint…</source>
         <translation>正在停止：保存检查点…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="357"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="359"/>
         <source>Done. The adapter is in {path}</source>
         <translation>完成。适配器位于 {path}</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="360"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="362"/>
         <source>Stopped; a checkpoint is saved. Resume continues from it.</source>
         <translation>已停止，检查点已保存。点击“继续”可从这里接着训练。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="321"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="323"/>
         <source>Delete run</source>
         <translation>删除训练记录</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="321"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="323"/>
         <source>Delete {name}?</source>
         <translation>删除 {name}？</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="322"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="324"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="330"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="332"/>
         <source>Fine-tune</source>
         <translation>微调</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="331"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="333"/>
         <source>Teach a base model your data: pick the model and the dataset, press Start, watch the loss.</source>
         <translation>用你的数据教会基础模型：选择模型和数据集，点击开始，观察损失曲线。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="333"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="335"/>
         <source>Base model</source>
         <translation>基础模型</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="335"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="337"/>
         <source>A model folder, or a Hugging Face id such as Qwen/Qwen2.5-1.5B-Instruct</source>
         <translation>模型文件夹，或 Hugging Face ID，例如 Qwen/Qwen2.5-1.5B-Instruct</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="337"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="339"/>
         <source>.json, .jsonl, .csv, .parquet, or a folder with dataset_info.json</source>
         <translation>.json、.jsonl、.csv、.parquet，或包含 dataset_info.json 的文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="339"/>
-        <location filename="../../desktop/pages/finetune_page.py" line="342"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="341"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="344"/>
         <source>Folder…</source>
         <translation>文件夹…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="340"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="342"/>
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="341"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="343"/>
         <source>File…</source>
         <translation>文件…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="345"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="347"/>
         <source>Preview (trained parts highlighted)</source>
         <translation>预览（高亮部分为训练内容）</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="347"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="349"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="348"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="350"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="349"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="351"/>
         <source>Package this model</source>
         <translation>打包这个模型</translation>
     </message>
@@ -842,37 +842,37 @@
         <translation>更改…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_options.py" line="176"/>
+        <location filename="../../desktop/pages/package_options.py" line="179"/>
         <source>Keep as it is ({type})</source>
         <translation>保持原样（{type}）</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_options.py" line="196"/>
+        <location filename="../../desktop/pages/package_options.py" line="199"/>
         <source>recommended</source>
         <translation>推荐</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_options.py" line="204"/>
+        <location filename="../../desktop/pages/package_options.py" line="207"/>
         <source>Recommended for this model — {reason}.</source>
         <translation>推荐用于此模型——{reason}。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_options.py" line="209"/>
+        <location filename="../../desktop/pages/package_options.py" line="212"/>
         <source>A GGUF file is registered exactly as it is.</source>
         <translation>GGUF 文件会原样注册。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_options.py" line="229"/>
+        <location filename="../../desktop/pages/package_options.py" line="232"/>
         <source>✓ Will be created in Ollama as {name}</source>
         <translation>✓ 将在 Ollama 中创建为 {name}</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_options.py" line="242"/>
+        <location filename="../../desktop/pages/package_options.py" line="245"/>
         <source>Choose the base model folder</source>
         <translation>选择基础模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_options.py" line="248"/>
+        <location filename="../../desktop/pages/package_options.py" line="251"/>
         <source>Choose where GGUF files are saved</source>
         <translation>选择保存 GGUF 文件的位置</translation>
     </message>
@@ -880,192 +880,192 @@
 <context>
     <name>PackagePage</name>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="106"/>
+        <location filename="../../desktop/pages/package_page.py" line="107"/>
         <source>Package a model</source>
         <translation>打包模型</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="109"/>
+        <location filename="../../desktop/pages/package_page.py" line="110"/>
         <source>Turn a fine-tuned model, a LoRA adapter or a GGUF file into your own Ollama model.</source>
         <translation>把微调后的模型、LoRA 适配器或 GGUF 文件变成你自己的 Ollama 模型。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="112"/>
+        <location filename="../../desktop/pages/package_page.py" line="113"/>
         <source>Reading the model…</source>
         <translation>正在读取模型…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="113"/>
+        <location filename="../../desktop/pages/package_page.py" line="114"/>
         <source>Create in Ollama</source>
         <translation>在 Ollama 中创建</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="116"/>
-        <location filename="../../desktop/pages/package_page.py" line="412"/>
+        <location filename="../../desktop/pages/package_page.py" line="117"/>
+        <location filename="../../desktop/pages/package_page.py" line="413"/>
         <source>Steps</source>
         <translation>步骤</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="125"/>
+        <location filename="../../desktop/pages/package_page.py" line="126"/>
         <source>Merge adapter into the base model</source>
         <translation>将适配器合并到基础模型</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="126"/>
+        <location filename="../../desktop/pages/package_page.py" line="127"/>
         <source>Copy the GGUF</source>
         <translation>复制 GGUF 文件</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="128"/>
+        <location filename="../../desktop/pages/package_page.py" line="129"/>
         <source>Convert and quantize to GGUF</source>
         <translation>转换并量化为 GGUF</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="129"/>
+        <location filename="../../desktop/pages/package_page.py" line="130"/>
         <source>Write the Modelfile and check the template</source>
         <translation>写入 Modelfile 并检查模板</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="130"/>
+        <location filename="../../desktop/pages/package_page.py" line="131"/>
         <source>Upload to Ollama</source>
         <translation>上传到 Ollama</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="131"/>
+        <location filename="../../desktop/pages/package_page.py" line="132"/>
         <source>Create the model</source>
         <translation>创建模型</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="132"/>
+        <location filename="../../desktop/pages/package_page.py" line="133"/>
         <source>Smoke chat</source>
         <translation>试聊检查</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="143"/>
+        <location filename="../../desktop/pages/package_page.py" line="142"/>
         <source>Ollama was not reachable</source>
         <translation>无法连接 Ollama</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="143"/>
+        <location filename="../../desktop/pages/package_page.py" line="142"/>
         <source>files only</source>
         <translation>仅生成文件</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="147"/>
+        <location filename="../../desktop/pages/package_page.py" line="146"/>
         <source>could not run</source>
         <translation>无法运行</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="147"/>
+        <location filename="../../desktop/pages/package_page.py" line="146"/>
         <source>not asked for</source>
         <translation>未选择</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="149"/>
+        <location filename="../../desktop/pages/package_page.py" line="148"/>
         <source>the reply had problems</source>
         <translation>回复有问题</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="190"/>
+        <location filename="../../desktop/pages/package_page.py" line="189"/>
         <source>Wait for the current model to finish, or cancel it first.</source>
         <translation>请等当前模型完成，或先取消它。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="198"/>
+        <location filename="../../desktop/pages/package_page.py" line="197"/>
         <source>Reading {path}…</source>
         <translation>正在读取 {path}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="226"/>
+        <location filename="../../desktop/pages/package_page.py" line="225"/>
         <source>This cannot be packaged</source>
         <translation>无法打包</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="340"/>
+        <location filename="../../desktop/pages/package_page.py" line="339"/>
         <source>Install Ollama from {url} and click Create again — or create the GGUF and Modelfile now and register them later.</source>
         <translation>请从 {url} 安装 Ollama 后再次点击“创建”——也可以现在只生成 GGUF 和 Modelfile，稍后再注册。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="350"/>
+        <location filename="../../desktop/pages/package_page.py" line="349"/>
         <source>Start Ollama and click Create again — or create the GGUF and Modelfile now and register them later.</source>
         <translation>请启动 Ollama 后再次点击“创建”——也可以现在只生成 GGUF 和 Modelfile，稍后再注册。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="355"/>
+        <location filename="../../desktop/pages/package_page.py" line="354"/>
         <source>Create files only</source>
         <translation>只生成文件</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="247"/>
+        <location filename="../../desktop/pages/package_page.py" line="246"/>
         <source>Choose the base model folder first: the adapter is merged into it.</source>
         <translation>请先选择基础模型文件夹：适配器会合并进去。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="252"/>
+        <location filename="../../desktop/pages/package_page.py" line="251"/>
         <source>Saves the GGUF and Modelfile in {folder}, registers {name} in Ollama and says hello to it.</source>
         <translation>将 GGUF 和 Modelfile 保存到 {folder}，在 Ollama 中注册 {name}，并和它打个招呼。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="255"/>
+        <location filename="../../desktop/pages/package_page.py" line="254"/>
         <source>the model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="270"/>
+        <location filename="../../desktop/pages/package_page.py" line="269"/>
         <source>Ollama is not running. Start it before you create the model.</source>
         <translation>Ollama 没有运行。请在创建模型前启动它。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="271"/>
-        <location filename="../../desktop/pages/package_page.py" line="353"/>
+        <location filename="../../desktop/pages/package_page.py" line="270"/>
+        <location filename="../../desktop/pages/package_page.py" line="352"/>
         <source>Start Ollama</source>
         <translation>启动 Ollama</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="276"/>
+        <location filename="../../desktop/pages/package_page.py" line="275"/>
         <source>Ollama {version} is too old; update it first.</source>
         <translation>Ollama {version} 版本太旧，请先更新。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="279"/>
-        <location filename="../../desktop/pages/package_page.py" line="285"/>
-        <location filename="../../desktop/pages/package_page.py" line="343"/>
+        <location filename="../../desktop/pages/package_page.py" line="278"/>
+        <location filename="../../desktop/pages/package_page.py" line="284"/>
+        <location filename="../../desktop/pages/package_page.py" line="342"/>
         <source>Download Ollama</source>
         <translation>下载 Ollama</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="284"/>
+        <location filename="../../desktop/pages/package_page.py" line="283"/>
         <source>Ollama is not installed. Install it to create and chat with your model.</source>
         <translation>未安装 Ollama。安装后才能创建模型并与之对话。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="332"/>
+        <location filename="../../desktop/pages/package_page.py" line="331"/>
         <source>Ollama is not running</source>
         <translation>Ollama 没有运行</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="115"/>
-        <location filename="../../desktop/pages/package_page.py" line="376"/>
+        <location filename="../../desktop/pages/package_page.py" line="116"/>
+        <location filename="../../desktop/pages/package_page.py" line="377"/>
         <source>Creating {name}</source>
         <translation>正在创建 {name}</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="424"/>
+        <location filename="../../desktop/pages/package_page.py" line="425"/>
         <source>Creating the model failed</source>
         <translation>创建模型失败</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="432"/>
+        <location filename="../../desktop/pages/package_page.py" line="433"/>
         <source>Cancelled. No partial files were left behind.</source>
         <translation>已取消，没有留下未完成的文件。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="336"/>
+        <location filename="../../desktop/pages/package_page.py" line="335"/>
         <source>Ollama is not installed (nothing answers at {host}).</source>
         <translation>未安装 Ollama（{host} 没有响应）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="346"/>
+        <location filename="../../desktop/pages/package_page.py" line="345"/>
         <source>Ollama is not running (nothing answers at {host}).</source>
         <translation>Ollama 没有运行（{host} 没有响应）。</translation>
     </message>
@@ -1181,27 +1181,27 @@
         <translation>已复制</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_result.py" line="140"/>
+        <location filename="../../desktop/pages/package_result.py" line="141"/>
         <source>{name} is ready in Ollama</source>
         <translation>{name} 已在 Ollama 中就绪</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_result.py" line="143"/>
+        <location filename="../../desktop/pages/package_result.py" line="144"/>
         <source>{name} was saved, but not registered in Ollama</source>
         <translation>{name} 已保存，但尚未注册到 Ollama</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_result.py" line="146"/>
+        <location filename="../../desktop/pages/package_result.py" line="147"/>
         <source>{file} · {size}</source>
         <translation>{file} · {size}</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_result.py" line="155"/>
+        <location filename="../../desktop/pages/package_result.py" line="156"/>
         <source>It answered: “{reply}”</source>
         <translation>它回答：“{reply}”</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_result.py" line="159"/>
+        <location filename="../../desktop/pages/package_result.py" line="160"/>
         <source>The test chat looks wrong: {problems}</source>
         <translation>试聊结果异常：{problems}</translation>
     </message>
@@ -1991,6 +1991,14 @@
         <location filename="../../desktop/pages/finetune_options.py" line="255"/>
         <source>Keeps the base model in 4 bits so a larger model fits a smaller GPU, a little slower and slightly less exact. CUDA only.</source>
         <translation>以 4 位保存基础模型，让更大的模型放进更小的显卡，稍慢、精度略低。仅支持 CUDA。</translation>
+    </message>
+</context>
+<context>
+    <name>jobs</name>
+    <message>
+        <location filename="../../desktop/jobs.py" line="195"/>
+        <source>Something went wrong</source>
+        <translation>出错了</translation>
     </message>
 </context>
 </TS>

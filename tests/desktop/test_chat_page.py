@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 
 from desktop.pages.chat_page import conversation_markdown
 from engine.jobs import null_context
+from engine.modelfile import Modelfile
 from engine.ollama import RegisterSpec, register_job
 
 THINKING_TEMPLATE = (
@@ -25,8 +26,11 @@ def thinker(ollama_double, tiny_chat_gguf) -> str:
             gguf_path=tiny_chat_gguf[0],
             name="thinker",
             gguf_sha256=tiny_chat_gguf[1],
-            template=THINKING_TEMPLATE,
-            parameters={"stop": ["<|im_end|>"]},
+            modelfile=Modelfile(
+                from_path=str(tiny_chat_gguf[0]),
+                template=THINKING_TEMPLATE,
+                parameters={"stop": ["<|im_end|>"]},
+            ),
             host=ollama_double.url,
         ),
         null_context(),

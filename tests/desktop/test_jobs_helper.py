@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
 import pytest
 from PySide6.QtCore import QThread
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from desktop import jobs
 from engine.errors import InputError, TuneforgeError
@@ -159,7 +160,7 @@ def test_cancel_all_waits_for_jobs(qtbot, count):
 
     running = [jobs.start_job(job) for _ in range(count)]
     jobs.cancel_all(wait_seconds=5)
-    assert all(not j._thread.is_alive() for j in running)
+    assert all(j.wait(0) for j in running)  # every worker thread has ended
 
 
 def test_an_error_caused_by_the_cancel_is_still_a_cancel(qtbot):
@@ -177,3 +178,35 @@ def test_an_error_caused_by_the_cancel_is_still_a_cancel(qtbot):
     gui_job.cancel()
     qtbot.waitUntil(lambda: bool(outcomes), timeout=5000)
     assert outcomes == ["cancelled"] and failures == []
+
+
+def _error_boxes(owner):
+    return [box for box in owner.findChildren(QMessageBox) if box.objectName() == "ErrorDialog"]
+
+
+def test_a_failure_nobody_handles_is_logged_and_shown(qtbot, caplog):
+    owner = QWidget()
+    qtbot.addWidget(owner)
+
+    def job(_spec, _ctx):
+        raise InputError("the file is broken", hint="Pick another file.")
+
+    with caplog.at_level(logging.ERROR, logger="desktop.jobs"):
+        gui_job = jobs.start_job(job, owner=owner)
+        qtbot.waitUntil(lambda: gui_job.status == "failed", timeout=5000)
+    assert "the file is broken" in caplog.text
+    (box,) = _error_boxes(owner)
+    assert box.text() == "The file is broken" and box.informativeText() == "Pick another file."
+
+
+def test_a_handled_failure_shows_no_box(qtbot):
+    owner = QWidget()
+    qtbot.addWidget(owner)
+    errors = []
+
+    def job(_spec, _ctx):
+        raise InputError("the file is broken")
+
+    gui_job = jobs.start_job(job, owner=owner, on_error=errors.append)
+    qtbot.waitUntil(lambda: gui_job.status == "failed", timeout=5000)
+    assert [e.message for e in errors] == ["the file is broken"] and _error_boxes(owner) == []

@@ -6,6 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from engine.jobs import null_context
+from engine.modelfile import Modelfile
 from engine.ollama import RegisterSpec, register_job
 
 
@@ -18,8 +19,11 @@ def two_models(ollama_double, tiny_chat_gguf) -> list[str]:
                 gguf_path=tiny_chat_gguf[0],
                 name=name,
                 gguf_sha256=tiny_chat_gguf[1],
-                system="你是一个乐于助人的助手。",
-                parameters={"temperature": 0.3, "stop": ["<|im_end|>"]},
+                modelfile=Modelfile(
+                    from_path=str(tiny_chat_gguf[0]),
+                    system="你是一个乐于助人的助手。",
+                    parameters={"temperature": 0.3, "stop": ["<|im_end|>"]},
+                ),
                 host=ollama_double.url,
             ),
             null_context(),

@@ -53,6 +53,17 @@ def test_drop_create_list_and_chat(make_window, qtbot, ollama_double, tiny_model
         page.options.quant_combo.count() > 3
         and "recommended" in page.options.quant_combo.currentText()
     )
+    # the picker shows the engine's exact sizes (the converter's tensor plan), not a guess
+    from desktop.format import format_bytes
+    from engine.convert.estimate import quant_choices_for_model
+
+    exact = {c.file_type.name: c.output_bytes for c in quant_choices_for_model(source)}
+    combo = page.options.quant_combo
+    for index in range(combo.count()):
+        choice = combo.itemData(index)
+        assert choice.output_bytes == exact[choice.file_type.name]
+        assert format_bytes(choice.output_bytes) in combo.itemText(index)
+        assert "≈" not in combo.itemText(index)
 
     page.options.name_edit.setText(MODEL)
     assert page.create_button.isEnabled()
@@ -66,7 +77,7 @@ def test_drop_create_list_and_chat(make_window, qtbot, ollama_double, tiny_model
     assert outcome.gguf_path.is_file() and outcome.gguf_path.parent == settings.output_dir() / MODEL
     assert outcome.modelfile_path.read_text(encoding="utf-8").startswith("FROM ")
     assert outcome.gguf_path.read_bytes()[:4] == b"GGUF"
-    assert outcome.smoke_ok is True, outcome.smoke_problems
+    assert outcome.smoke_ok is True, outcome.smoke.problems
     assert all(page.stages.state_of(k) == "done" for k in page.stages.stage_keys())
     assert page.result.title.text() == f"{MODEL}:latest is ready in Ollama"
     assert [m.name for m in ollama_double.store.models.values()] == [f"{MODEL}:latest"]

@@ -210,3 +210,43 @@ def test_child_refuses_non_engine_job():
     assert outcome.status == "failed"
     assert outcome.error is not None
     assert "only engine.* objects may be named" in outcome.error.details["stderr"]
+
+
+# -- the one thread runner, over a child process -------------------------------------
+def test_child_job_in_the_thread_runner_reports_like_an_in_process_job(tmp_path):
+    from engine.jobs.runners import child_job
+
+    out = tmp_path / "子 job.txt"
+    events = []
+    job = child_job("engine.jobs.diagnostics:tick_job", grace_seconds=1.0, outputs=[out])
+    handle = JobHandle(job, TickSpec(steps=3, delay_s=0, output=out), events.append).start()
+    outcome = handle.wait(60)
+    assert handle.done and outcome is not None and outcome.ok, outcome
+    assert outcome.result == TickResult(steps_done=3, output=out)
+    assert [type(e) for e in events].count(Finished) == 1  # the child's own end is not repeated
+    assert isinstance(events[-1], Finished) and any(isinstance(e, Progress) for e in events)
+
+    failed = JobHandle(job, TickSpec(steps=3, delay_s=0, fail_at=1)).start().wait(60)
+    assert failed is not None and failed.status == "failed" and failed.error.field == "fail_at"
+
+    seen = []
+
+    def cancel_at_three(event):
+        seen.append(event)
+        if isinstance(event, Progress) and event.done >= 3:
+            stopping.cancel()
+
+    never = tmp_path / "never.txt"
+    spec = TickSpec(steps=100_000, delay_s=0.01, output=never)
+    stopping = JobHandle(job, spec, cancel_at_three).start()
+    stopped = stopping.wait(60)
+    assert stopped is not None and stopped.status == "cancelled"
+    assert isinstance(seen[-1], Cancelled)
+    assert not never.exists() and not partial_path(never).exists()
+
+
+def test_wait_with_a_timeout_says_not_yet():
+    handle = JobHandle(tick_job, TickSpec(steps=200, delay_s=0.01)).start()
+    assert handle.wait(0.01) is None and not handle.done
+    handle.cancel()
+    assert handle.wait(10) is not None and handle.done

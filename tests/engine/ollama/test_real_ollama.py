@@ -14,6 +14,7 @@ import requests
 
 from engine.chat import join_answer
 from engine.jobs import run_job
+from engine.modelfile import Modelfile
 from engine.ollama import DigestMismatch, ModelNotFound, OllamaClient, RegisterSpec, register_job
 from tests.ollama_double.tiny_gguf import CHATML_GO_TEMPLATE
 
@@ -59,8 +60,11 @@ def test_register_show_chat_delete(real_ollama_host, tiny_chat_gguf, model_name)
         gguf_path=path,
         gguf_sha256=digest,
         name=model_name,
-        template=CHATML_GO_TEMPLATE,
-        parameters={"stop": ["<|im_end|>"], "num_predict": 16},
+        modelfile=Modelfile(
+            from_path=str(path),
+            template=CHATML_GO_TEMPLATE,
+            parameters={"stop": ["<|im_end|>"], "num_predict": 16},
+        ),
         host=real_ollama_host,
     )
     outcome = run_job(register_job, spec)

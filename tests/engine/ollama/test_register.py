@@ -5,10 +5,12 @@ from __future__ import annotations
 import shutil
 import socket
 
-from engine.chat import ChatMessage
+import pytest
+
 from engine.jobs import JobContext, run_job
 from engine.jobs.codec import from_plain, to_plain
 from engine.jobs.events import Progress
+from engine.modelfile import Modelfile, ModelfileMessage, ParameterError
 from engine.ollama import OllamaClient, RegisterResult, RegisterSpec, register_job
 from tests.ollama_double.tiny_gguf import CHATML_GO_TEMPLATE
 
@@ -19,12 +21,15 @@ def _spec(gguf, url, **kw):
         gguf_path=path,
         gguf_sha256=digest,
         name="my-model",
-        template=CHATML_GO_TEMPLATE,
-        system="You are helpful.",
-        parameters={"stop": ["<|im_end|>"], "temperature": 0.6},
-        messages=(
-            ChatMessage(role="user", content="你好"),
-            ChatMessage(role="assistant", content="Hi!"),
+        modelfile=Modelfile(
+            from_path=str(path),
+            template=CHATML_GO_TEMPLATE,
+            system="You are helpful.",
+            parameters={"stop": ["<|im_end|>"], "temperature": 0.6},
+            messages=(
+                ModelfileMessage(role="user", content="你好"),
+                ModelfileMessage(role="assistant", content="Hi!"),
+            ),
         ),
         host=url,
     )
@@ -111,10 +116,12 @@ def test_cancel_after_upload_sends_no_create(ollama_double, tiny_chat_gguf):
 def test_input_errors_come_before_any_request(ollama_double, tiny_chat_gguf, tmp_path):
     bad_name = run_job(register_job, _spec(tiny_chat_gguf, ollama_double.url, name="模型"))
     assert bad_name.status == "failed" and bad_name.error.field == "name"
-    bad_param = run_job(
-        register_job, _spec(tiny_chat_gguf, ollama_double.url, parameters={"stop": [""]})
-    )
-    assert bad_param.status == "failed" and bad_param.error.field == "stop"
+    with pytest.raises(ParameterError) as bad_param:  # the Modelfile model checks its values
+        Modelfile(from_path="x.gguf", parameters={"stop": [""]})
+    assert bad_param.value.field == "stop"
+    unwritable = Modelfile(from_path="x.gguf", system='say """ no')
+    bad_text = run_job(register_job, _spec(tiny_chat_gguf, ollama_double.url, modelfile=unwritable))
+    assert bad_text.status == "failed" and bad_text.error.field == "SYSTEM"
     not_gguf = tmp_path / "不是 gguf.gguf"
     not_gguf.write_bytes(b"PK\x03\x04 zip")
     wrong_file = run_job(register_job, _spec(tiny_chat_gguf, ollama_double.url, gguf_path=not_gguf))

@@ -210,3 +210,35 @@ def test_a_registered_model_is_a_success_even_when_ollama_fails_its_smoke_chat(
     captured = capsys.readouterr()
     assert rc == 0
     assert "smoke chat    not run: the model is registered as tiny-qwen" in captured.out
+
+
+def test_one_run_builds_the_create_body_once_and_asks_the_version_once(
+    tiny_models, any_ollama_double, tmp_path, monkeypatch
+):
+    """The Modelfile model travels in RegisterSpec; the create body is built once, for the
+    form the server takes (JSON on 0.12, the Modelfile text on older servers)."""
+    from engine.ollama import payloads
+
+    built = []
+    real = payloads.create_body
+
+    def counting(*args, **kwargs):
+        built.append(kwargs["json_form"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(payloads, "create_body", counting)
+    outcome = run_job(package_job, PackageSpec(source=tiny_models("qwen2"), name="once", quant_type="Q8_0",
+                                               out_dir=tmp_path / "once", host=any_ollama_double.url,
+                                               params=(("temperature", "0.4"),), smoke=False))  # fmt: skip
+    assert outcome.ok, outcome.error
+    json_form = any_ollama_double.version == "0.12.6"
+    assert built == [json_form]
+    assert len(any_ollama_double.calls("GET", "/api/version")) == 1
+    (create,) = any_ollama_double.calls("POST", "/api/create")
+    written = parse_modelfile((tmp_path / "once" / "Modelfile").read_text(encoding="utf-8"))
+    sent = (
+        create.body["parameters"]
+        if json_form
+        else parse_modelfile(create.body["modelfile"]).parameters
+    )
+    assert sent == written.parameters_json() and sent["temperature"] == 0.4
