@@ -59,8 +59,11 @@ class LocalBackend:
 
     def run(self, spec: Any, ctx: Any) -> Path:
         from engine.jobs import run_in_child
+        from engine.runtime.use import train_child
         from engine.train import TRAIN_JOB
         from engine.train.rundir import EVENTS_FILE
+
+        command, env = train_child()  # the runtime's Python when this app has no torch
 
         cancel = threading.Event()
         box: dict[str, Any] = {}
@@ -70,7 +73,8 @@ class LocalBackend:
                 ctx.emit(event)
 
         worker = threading.Thread(target=lambda: box.setdefault("o", run_in_child(
-            TRAIN_JOB, spec, on_event=forward, cancel_event=cancel, grace_seconds=300)),
+            TRAIN_JOB, spec, on_event=forward, cancel_event=cancel, grace_seconds=300,
+            command=command, env=env)),
             name="tuneforge-train", daemon=True)  # fmt: skip
         worker.start()
         tail = EventTail(Path(spec.out) / EVENTS_FILE)

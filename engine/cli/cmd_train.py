@@ -192,9 +192,11 @@ def run(args: argparse.Namespace) -> int:
     from engine.cli.progress import ProgressPrinter
     from engine.jobs import run_in_child
     from engine.jobs.events import Event, Log
+    from engine.runtime.use import train_child
     from engine.train import TRAIN_JOB
 
     spec = spec_from_args(args)
+    command, env = train_child()  # the runtime's Python when this install has no torch
     printer = ProgressPrinter()
 
     def sink(event: Event) -> None:
@@ -206,7 +208,8 @@ def run(args: argparse.Namespace) -> int:
     box: dict[str, Any] = {}
     worker = threading.Thread(
         target=lambda: box.setdefault("o", run_in_child(TRAIN_JOB, spec, on_event=sink,
-                                                        cancel_event=cancel, grace_seconds=300)),
+                                                        cancel_event=cancel, grace_seconds=300,
+                                                        command=command, env=env)),
         daemon=True,
     )  # fmt: skip
     worker.start()

@@ -114,6 +114,8 @@ def run_in_child(
     cancel_event: threading.Event | None = None,
     grace_seconds: float = 5.0,
     outputs: Sequence[Path] = (),
+    command: Sequence[str] | None = None,
+    env: dict[str, str] | None = None,
 ) -> JobOutcome:
     """Run ``job_ref`` (``engine.module:function``) in a child Python process.
 
@@ -121,13 +123,16 @@ def run_in_child(
     set → the child is asked to stop (its ``ctx.check_cancelled()`` raises), and is
     killed if it has not exited ``grace_seconds`` later (native code that never
     checks). A killed or crashed child cannot clean up, so the ``*.partial`` files of
-    ``outputs`` (the job's final output paths) are removed here.
+    ``outputs`` (the job's final output paths) are removed here. ``command`` (and ``env``)
+    start another Python's child instead, e.g. the local training runtime's
+    (:func:`engine.runtime.use.train_child`).
     """
     sink = on_event or (lambda event: None)
     cancel_event = cancel_event or threading.Event()
     request = {"job": job_ref, "spec": codec.to_plain(spec)}
     proc = subprocess.Popen(
-        child_command(),
+        list(command) if command else child_command(),
+        env=env,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
