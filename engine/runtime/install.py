@@ -100,7 +100,8 @@ def install_runtime(spec: RuntimeInstallSpec, ctx: Any) -> RuntimeStatus:
     )
 
     marker = layout.read_marker()
-    if marker is not None and not spec.repair:
+    repair = spec.repair
+    if marker is not None and not repair:
         current = runtime_status(layout)
         if (
             current.installed
@@ -109,12 +110,13 @@ def install_runtime(spec: RuntimeInstallSpec, ctx: Any) -> RuntimeStatus:
         ):
             ctx.log("the runtime is already installed and working")
             return current
+        if current.state == "broken":  # a plain install repairs (the packages look installed)
+            ctx.warn("the runtime is broken (" + "; ".join(current.problems) + "): repairing it")
+            repair = True
     layout.marker.unlink(missing_ok=True)  # changing it: it is not "installed" until the end
 
     state = layout.read_state()
-    same = (
-        state.get("build") == build.tag and state.get("lock") == _lock_digest() and not spec.repair
-    )
+    same = state.get("build") == build.tag and state.get("lock") == _lock_digest() and not repair
     done = list(state.get("done", [])) if same else []
     if not same and "venv" in state.get("done", []) and layout.python.is_file():
         done = ["venv"]  # a new build or a repair keeps the Python environment itself
@@ -126,7 +128,7 @@ def install_runtime(spec: RuntimeInstallSpec, ctx: Any) -> RuntimeStatus:
 
     wheel = engine_wheel(layout, spec.wheel)
     commands = install_commands(installer=installer, lock=lock, build=build, sources=spec.sources(),
-                                venv=layout.venv, python=layout.python, wheel=wheel, repair=spec.repair,
+                                venv=layout.venv, python=layout.python, wheel=wheel, repair=repair,
                                 base_python=_base_python(installer, lock.python))  # fmt: skip
     env = _installer_env(installer, layout)
     expected = lock.size_bytes(build)

@@ -8,6 +8,7 @@ NDJSON events as everywhere else.
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 
 from engine.runtime.errors import RuntimeMissing
@@ -19,8 +20,11 @@ INSTALL_HINT = ("Set up training on this PC (Fine-tune → Set up training on th
                 "`tuneforge runtime install`), or train on a rented GPU box (Remote).")  # fmt: skip
 
 
+FORCE_ENV = "TUNEFORGE_USE_RUNTIME"  # "1": train through the runtime even where torch is here
+
+
 def has_local_torch() -> bool:
-    if getattr(sys, "frozen", False):
+    if getattr(sys, "frozen", False) or os.environ.get(FORCE_ENV) == "1":
         return False
     return importlib.util.find_spec("torch") is not None
 
@@ -38,7 +42,7 @@ def train_child(
     if has_local_torch():
         return None, None
     layout = layout or RuntimeLayout.default()
-    status = runtime_status(layout, check_imports=False, with_size=False)
+    status = runtime_status(layout, with_size=False)  # imports each package: a broken one shows
     if not status.installed or not layout.python.is_file():
         detail = f" ({status.problems[0]})" if status.problems else ""
         raise RuntimeMissing(f"training on this PC needs the training runtime, which is {status.state}{detail}",
