@@ -149,7 +149,8 @@ def install_runtime(spec: RuntimeInstallSpec, ctx: Any) -> RuntimeStatus:
         for cmd in commands.steps[step]:
             code, tail = run_logged(cmd, ctx=ctx, env=env, log_file=layout.log_file, on_tick=tick)
             if code != 0:
-                raise InstallerFailed(f"installing the runtime failed at step {step!r} ({installer.label} exited {code})",
+                raise InstallerFailed(f"installing the runtime failed at step {step!r} ({installer.label} exited {code})"
+                                      + _reason(tail),
                                       hint=_hint(tail), step=step, output=tail[-1500:], path=layout.log_file)  # fmt: skip
         done.append(step)
         layout.write_state({**state, "done": done})
@@ -175,9 +176,16 @@ def install_runtime(spec: RuntimeInstallSpec, ctx: Any) -> RuntimeStatus:
     return runtime_status(layout, check_imports=False)
 
 
+PYTHON_ENV = "TUNEFORGE_RUNTIME_PYTHON"  # the Python (path or version) the runtime is made from
+
+
 def _base_python(installer: Installer, wanted: str) -> str:
     """A dev or pip-installed app makes the runtime from its own Python; the frozen app has
-    none to offer, so uv finds (or downloads) the lock's version."""
+    none to offer, so uv finds (or downloads) the lock's version. ``TUNEFORGE_RUNTIME_PYTHON``
+    chooses another (offline CI: a Python that is already there)."""
+    override = os.environ.get(PYTHON_ENV)
+    if override:
+        return override
     return wanted if getattr(sys, "frozen", False) else sys.executable
 
 
@@ -185,9 +193,14 @@ def _installer_env(installer: Installer, layout: RuntimeLayout) -> dict[str, str
     extra = {"PIP_PROGRESS_BAR": "off", "PYTHONUTF8": "1"}
     if installer.kind == "uv":
         extra["UV_PYTHON_INSTALL_DIR"] = str(layout.managed_python)
-        if getattr(sys, "frozen", False):
-            extra.setdefault("UV_PYTHON_PREFERENCE", "managed")
     return clean_env(extra)
+
+
+def _reason(tail: str) -> str:
+    """uv's or pip's own error lines, for the message."""
+    lines = [ln.strip() for ln in tail.splitlines()
+             if ln.strip().lower().startswith(("error", "cause", "×", "╰─▶", "hint"))]  # fmt: skip
+    return (": " + " ".join(lines[-4:]))[:600] if lines else ""
 
 
 def _hint(tail: str) -> str:

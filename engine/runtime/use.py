@@ -62,10 +62,10 @@ def child_check_job(spec: object, ctx: object) -> dict[str, object]:
 
     info: dict[str, object] = {"python": sys.executable, "engine": engine.__version__,
                                "python_version": platform.python_version()}  # fmt: skip
-    try:
-        import torch
+    from importlib.metadata import PackageNotFoundError, version
 
-        info["torch"] = str(torch.__version__)
-    except ImportError:
+    try:  # the installed distribution (no torch import outside engine/train)
+        info["torch"] = version("torch")
+    except PackageNotFoundError:
         info["torch"] = None
     return info
