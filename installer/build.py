@@ -170,18 +170,19 @@ def run_selftest(bundle: Path, report: Path, *, strict: bool) -> dict[str, Any]:
 
 
 def runtime_parts(out_dir: Path) -> dict[str, str]:
-    """This version's engine wheel and uv, for the bundle (the local training runtime)."""
-    from engine.runtime.commands import find_uv
+    """This version's engine wheel and uv (zipped), for the bundle (the training runtime)."""
+    from engine.runtime.commands import UV_ARCHIVE, find_uv, pack_uv
     from engine.runtime.plan import build_wheel
 
     parts = {"TUNEFORGE_ENGINE_WHEEL": str(build_wheel(ROOT, out_dir))}
+    log(f"runtime: engine wheel {parts['TUNEFORGE_ENGINE_WHEEL']}")
     uv = find_uv()
     if uv:
-        parts["TUNEFORGE_UV_BINARY"] = uv
-        log(f"runtime: shipping {uv} ({mb(Path(uv).stat().st_size)} MB)")
+        archive = pack_uv(Path(uv), out_dir / UV_ARCHIVE)
+        parts["TUNEFORGE_UV_ARCHIVE"] = str(archive)
+        log(f"runtime: shipping {uv} as {archive.name} ({mb(archive.stat().st_size)} MB)")
     else:
         log("runtime: uv not found (pip install uv): the app cannot install a training runtime")
-    log(f"runtime: engine wheel {parts['TUNEFORGE_ENGINE_WHEEL']}")
     return parts
 
 
@@ -329,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
     env = dict(os.environ)
     env.update(runtime_parts(build / "runtime-parts"))
     report["runtime_parts"] = {
-        k: env.get(k) for k in ("TUNEFORGE_ENGINE_WHEEL", "TUNEFORGE_UV_BINARY")
+        k: env.get(k) for k in ("TUNEFORGE_ENGINE_WHEEL", "TUNEFORGE_UV_ARCHIVE")
     }
     gorender = build_gorender(build / "gorender")
     if gorender is not None:

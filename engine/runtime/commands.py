@@ -56,8 +56,12 @@ class Installer:
         return "uv" if self.kind == "uv" else "pip"
 
 
-def find_uv() -> str | None:
-    """uv: ``TUNEFORGE_UV``, the copy shipped in the bundle, the ``uv`` package, or PATH."""
+UV_ARCHIVE = "uv.zip"  # the bundle ships uv zipped (16 MB instead of 38), unpacked on first use
+
+
+def find_uv(tools_dir: Path | None = None) -> str | None:
+    """uv: ``TUNEFORGE_UV``, the copy shipped in the bundle (``_internal/tools/uv.zip``,
+    unpacked into ``tools_dir``), the ``uv`` package, or PATH."""
     override = os.environ.get(ENV_UV)
     if override:
         return None if override.lower() == "off" else override
@@ -66,6 +70,9 @@ def find_uv() -> str | None:
         for folder in (Path(getattr(sys, "_MEIPASS", "")), Path(sys.executable).parent):
             if (folder / exe).is_file():
                 return str(folder / exe)
+            archive = folder / "tools" / UV_ARCHIVE
+            if archive.is_file() and tools_dir is not None:
+                return str(unpack_uv(archive, tools_dir / exe))
     try:
         from uv import find_uv_bin  # type: ignore[import-not-found]
 
@@ -75,8 +82,33 @@ def find_uv() -> str | None:
     return shutil.which("uv")
 
 
-def choose_installer(preference: str = "auto") -> Installer:
-    uv = find_uv() if preference in ("auto", "uv") else None
+def unpack_uv(archive: Path, target: Path) -> Path:
+    """``target`` from the zipped uv (again when its size differs: a new app version)."""
+    import zipfile
+
+    from engine.jobs.atomic import atomic_file
+
+    with zipfile.ZipFile(archive) as zipped:
+        info = zipped.getinfo(target.name)
+        if not (target.is_file() and target.stat().st_size == info.file_size):
+            with atomic_file(target) as tmp:
+                tmp.write_bytes(zipped.read(info))
+    target.chmod(0o755)
+    return target
+
+
+def pack_uv(uv: Path, archive: Path) -> Path:
+    """The bundle's ``uv.zip`` (build time)."""
+    import zipfile
+
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zipped:
+        zipped.write(uv, uv.name)
+    return archive
+
+
+def choose_installer(preference: str = "auto", *, tools_dir: Path | None = None) -> Installer:
+    uv = find_uv(tools_dir) if preference in ("auto", "uv") else None
     if uv:
         return Installer(kind="uv", uv=uv)
     if getattr(sys, "frozen", False):

@@ -94,7 +94,7 @@ def install_runtime(spec: RuntimeInstallSpec, ctx: Any) -> RuntimeStatus:
         first = blocking[0]
         raise PreflightFailed(first.message, hint=first.hint, problem=first.code, path=layout.root)
     build = report.build
-    installer = choose_installer(spec.installer)
+    installer = choose_installer(spec.installer, tools_dir=layout.root / "tools")
     ctx.log(
         f"runtime: {build.tag} build of torch {build.torch} with {installer.label} into {layout.root}"
     )
