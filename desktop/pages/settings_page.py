@@ -115,7 +115,7 @@ class SettingsPage(Page):
         self.language_combo.setMinimumWidth(220)
         self.theme_combo.setMinimumWidth(220)
 
-        self.runtime_card = RuntimeSettingsCard()  # training on this PC (issue 16)
+        self.runtime_card = RuntimeSettingsCard(settings)  # training on this PC (issue 16)
         self.column.addWidget(self.runtime_card)
 
         self.saved_note = label(role="faint", wrap=True)

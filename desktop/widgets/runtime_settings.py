@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QHBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QWidget
 
 from desktop import jobs
 from desktop.widgets.common import Card, button, label, set_prop
@@ -27,8 +27,9 @@ def remove_plain() -> int:
 
 
 class RuntimeSettingsCard(Retranslating, Card):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: Any = None, parent: QWidget | None = None) -> None:
         super().__init__(parent, spacing=10)
+        self.settings = settings  # a SettingsStore: the package mirrors are saved there
         self.setObjectName("RuntimeSettingsCard")
         self.status: Any = None
         self.dialog: Any = None
@@ -55,8 +56,36 @@ class RuntimeSettingsCard(Retranslating, Card):
         for widget in (self.title, self.state_label, self.details):
             self.body.addWidget(widget)
         self.body.addLayout(row)
+        # package mirrors for the install (PyPI and PyTorch's wheel index are slow in some places)
+        grid = QGridLayout()
+        grid.setColumnMinimumWidth(0, 170)
+        grid.setColumnStretch(1, 1)
+        self.index_label = label(role="key")
+        self.torch_index_label = label(role="key")
+        self.index_edit = QLineEdit()
+        self.index_edit.setObjectName("RuntimeIndexEdit")
+        self.torch_index_edit = QLineEdit()
+        self.torch_index_edit.setObjectName("RuntimeTorchIndexEdit")
+        for row_index, (key_label, edit, key) in enumerate((
+            (self.index_label, self.index_edit, "runtime_index_url"),
+            (self.torch_index_label, self.torch_index_edit, "runtime_torch_index_url"),
+        )):  # fmt: skip
+            grid.addWidget(key_label, row_index, 0)
+            grid.addWidget(edit, row_index, 1)
+            if settings is not None:
+                edit.setText(settings.get(key))
+                edit.editingFinished.connect(lambda e=edit, k=key: self._save_mirror(k, e.text()))
+        self.body.addLayout(grid)
         self.retranslate()
         self._show()
+
+    def _save_mirror(self, key: str, text: str) -> None:
+        from desktop.settings import apply_environment
+
+        value = text.strip().rstrip("/")
+        if self.settings is not None and self.settings.get(key) != value:
+            self.settings.update(**{key: value})
+            apply_environment(self.settings.values)  # the installer reads the variables
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
@@ -127,4 +156,11 @@ class RuntimeSettingsCard(Retranslating, Card):
         self.setup_button.setText(self.tr("Set up…"))
         self.repair_button.setText(self.tr("Repair"))
         self.remove_button.setText(self.tr("Remove"))
+        self.index_label.setText(self.tr("Package index (mirror)"))
+        self.index_edit.setPlaceholderText(
+            self.tr("Default: PyPI — e.g. https://pypi.tuna.tsinghua.edu.cn/simple")
+        )
+        self.torch_index_label.setText(self.tr("PyTorch index (mirror)"))
+        self.torch_index_edit.setPlaceholderText(
+            self.tr("Default: download.pytorch.org — {tag} in the address becomes the build (cu128, cpu …)"))  # fmt: skip
         self._show()

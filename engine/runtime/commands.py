@@ -148,7 +148,8 @@ def install_commands(*, installer: Installer, lock: Lock, build: TorchBuild, sou
                      base_python: str | None = None) -> CommandSet:  # fmt: skip
     """Steps ``venv``, ``torch``, ``packages``, ``engine``."""
     uv = installer.kind == "uv"
-    torch_index = sources.torch_index_url or lock.torch_index_url(build)
+    # a mirror's URL may name the build as "{tag}" (…/whl/{tag} → …/whl/cu128)
+    torch_index = (sources.torch_index_url or lock.torch_index).replace("{tag}", build.tag)
     requirements = lock.requirements(build)
     names = [
         r.split(";")[0].split("=")[0].split(">")[0].split("<")[0].strip() for r in requirements

@@ -1345,90 +1345,110 @@
 <context>
     <name>RuntimeSettingsCard</name>
     <message>
-        <location filename="../../desktop/widgets/runtime_settings.py" line="69"/>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="98"/>
         <source>Checking…</source>
         <translation>正在检查…</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/runtime_settings.py" line="85"/>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="114"/>
         <source>Remove the training runtime</source>
         <translation>删除训练运行环境</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/runtime_settings.py" line="86"/>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="115"/>
         <source>Remove the training runtime ({size})?</source>
         <translation>删除训练运行环境（{size}）？</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/runtime_settings.py" line="88"/>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="117"/>
         <source>Training on this PC needs it again later; your runs and models stay.</source>
         <translation>以后在本机训练时需要重新安装；您的训练记录和模型会保留。</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/runtime_settings.py" line="89"/>
-        <location filename="../../desktop/widgets/runtime_settings.py" line="129"/>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="118"/>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="158"/>
         <source>Remove</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/runtime_settings.py" line="99"/>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="128"/>
         <source>Installed and working.</source>
         <translation>已安装，运行正常。</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/runtime_settings.py" line="100"/>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="129"/>
         <source>Not installed. Training on this PC sets it up (or use a rented GPU box).</source>
         <translation>未安装。在本机训练时会先安装它（也可以使用租用的 GPU 服务器）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/runtime_settings.py" line="101"/>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="130"/>
         <source>The install was interrupted: Set up continues it.</source>
         <translation>安装被中断：点击“安装…”可从中断处继续。</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/runtime_settings.py" line="102"/>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="131"/>
         <source>Broken: a package is missing or damaged. Repair reinstalls it.</source>
         <translation>已损坏：有软件包缺失或损坏。点击“修复”重新安装。</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/runtime_settings.py" line="103"/>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="132"/>
         <source>Made for another Tuneforge version: Set up updates it.</source>
         <translation>为其他版本的 Tuneforge 安装：点击“安装…”进行更新。</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/runtime_settings.py" line="110"/>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="139"/>
         <source>Folder: {path}</source>
         <translation>文件夹：{path}</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/runtime_settings.py" line="112"/>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="141"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/runtime_settings.py" line="114"/>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="143"/>
         <source>PyTorch {torch} ({where})</source>
         <translation>PyTorch {torch}（{where}）</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/runtime_settings.py" line="117"/>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="146"/>
         <source>Size: {size}</source>
         <translation>大小：{size}</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/runtime_settings.py" line="126"/>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="155"/>
         <source>Training on this PC</source>
         <translation>在本机训练</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/runtime_settings.py" line="127"/>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="156"/>
         <source>Set up…</source>
         <translation>安装…</translation>
     </message>
     <message>
-        <location filename="../../desktop/widgets/runtime_settings.py" line="128"/>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="157"/>
         <source>Repair</source>
         <translation>修复</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="159"/>
+        <source>Package index (mirror)</source>
+        <translation>软件包索引（镜像）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="161"/>
+        <source>Default: PyPI — e.g. https://pypi.tuna.tsinghua.edu.cn/simple</source>
+        <translation>默认：PyPI——例如 https://pypi.tuna.tsinghua.edu.cn/simple</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="163"/>
+        <source>PyTorch index (mirror)</source>
+        <translation>PyTorch 索引（镜像）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="165"/>
+        <source>Default: download.pytorch.org — {tag} in the address becomes the build (cu128, cpu …)</source>
+        <translation>默认：download.pytorch.org——地址中的 {tag} 会替换为对应版本（cu128、cpu …）</translation>
     </message>
 </context>
 <context>

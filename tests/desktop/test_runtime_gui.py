@@ -119,3 +119,23 @@ def test_fine_tune_hook_opens_setup_only_when_the_runtime_is_needed(qtbot, monke
 
     assert (offer_runtime_setup(host) is None) == has_local_torch()  # torch here: train as before
     assert load_lock().build("cpu").torch  # the lock the panel installs from is readable
+
+
+def test_settings_card_saves_the_package_mirrors_for_the_installer(qtbot, settings, monkeypatch):
+    from engine.runtime.commands import ENV_INDEX, ENV_TORCH_INDEX, PackageSources
+
+    monkeypatch.delenv(ENV_INDEX, raising=False)
+    monkeypatch.delenv(ENV_TORCH_INDEX, raising=False)
+    card = RuntimeSettingsCard(settings)
+    qtbot.addWidget(card)
+    card.index_edit.setText("https://pypi.tuna.tsinghua.edu.cn/simple/")
+    card.index_edit.editingFinished.emit()
+    card.torch_index_edit.setText("https://mirror.example/whl/{tag}")
+    card.torch_index_edit.editingFinished.emit()
+    assert settings.values.runtime_index_url == "https://pypi.tuna.tsinghua.edu.cn/simple"
+    sources = PackageSources().with_env()
+    assert sources.index_url == "https://pypi.tuna.tsinghua.edu.cn/simple"
+    assert sources.torch_index_url == "https://mirror.example/whl/{tag}"
+    card.index_edit.setText("")
+    card.index_edit.editingFinished.emit()
+    assert PackageSources().with_env().index_url is None  # cleared: PyPI again

@@ -12,7 +12,9 @@ from engine.runtime.lock import load_lock
 
 def _steps(kind: str, sources: PackageSources, *, repair: bool = False, tag: str = "cu128"):
     lock = load_lock()
-    installer = Installer(kind=kind, uv="/opt/uv" if kind == "uv" else None, base_python="/py/python3")
+    installer = Installer(
+        kind=kind, uv="/opt/uv" if kind == "uv" else None, base_python="/py/python3"
+    )
     return install_commands(installer=installer, lock=lock, build=lock.build(tag), sources=sources,
                             venv=Path("/rt/venv"), python=Path("/rt/venv/bin/python"),
                             wheel=Path("/w/tuneforge.whl"), repair=repair).steps  # fmt: skip
@@ -37,7 +39,14 @@ def test_uv_takes_torch_from_the_torch_index_first_and_the_rest_from_the_mirror(
 def test_default_torch_index_is_the_locks_and_repair_reinstalls_named_packages_only():
     steps = _steps("uv", PackageSources(), repair=True)
     (torch,) = steps["torch"]
-    assert "https://download.pytorch.org/whl/cu128" in torch and torch[-2:] == ["--reinstall-package", "torch"]
+    assert "https://download.pytorch.org/whl/cu128" in torch and torch[-2:] == [
+        "--reinstall-package",
+        "torch",
+    ]
+    (mirrored,) = _steps(
+        "uv", PackageSources(torch_index_url="https://m.example/whl/{tag}"), tag="cpu"
+    )["torch"]
+    assert "https://m.example/whl/cpu" in mirrored
     (packages,) = steps["packages"]
     named = [packages[i + 1] for i, a in enumerate(packages) if a == "--reinstall-package"]
     assert "transformers" in named and "peft" in named and "torch" not in named
@@ -61,7 +70,10 @@ def test_sources_from_the_environment(monkeypatch):
     monkeypatch.setenv(commands.ENV_EXTRA_INDEX, "file:///a file:///b")
     monkeypatch.setenv(commands.ENV_NO_INDEX, "1")
     sources = PackageSources(index_url="https://given").with_env()
-    assert sources.index_url == "https://given" and sources.extra_index_urls == ("file:///a", "file:///b")
+    assert sources.index_url == "https://given" and sources.extra_index_urls == (
+        "file:///a",
+        "file:///b",
+    )
     assert sources.no_index
 
 
