@@ -20,6 +20,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     c = rs.add_parser("check", help="preflight: GPU, driver, CUDA build, free disk, path limits")
     c.add_argument("--cuda", default="auto", help="auto (default), cpu, or a CUDA build (cu128 …)")
     c.add_argument("--json", action="store_true")
+    c.add_argument(
+        "--base-model",
+        type=Path,
+        metavar="DIR",
+        help="count this model folder's size in the disk check",
+    )
     c.set_defaults(func=_check)
     i = rs.add_parser("install", help="install (or continue, update, repair) the runtime")
     i.add_argument("--cuda", default="auto", help="auto (default: the newest build your driver runs), cpu, or a CUDA build tag such as cu128")  # fmt: skip
@@ -35,11 +41,28 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     i.add_argument(
         "--wheel", type=Path, help="the engine wheel to install (default: shipped or built)"
     )
+    i.add_argument(
+        "--base-model",
+        type=Path,
+        metavar="DIR",
+        help="count this model folder's size in the disk check",
+    )
     i.add_argument("--skip-disk-check", action="store_true", help=argparse.SUPPRESS)
     i.set_defaults(func=_install)
     r = rs.add_parser("remove", help="delete the runtime (frees its disk space)")
     r.set_defaults(func=_remove)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+
+
+def _model_bytes(folder: Path | None) -> int:
+    from engine.errors import InputError
+    from engine.runtime.layout import tree_bytes
+
+    if folder is None:
+        return 0
+    if not folder.is_dir():
+        raise InputError("not a model folder", path=folder, field="--base-model")
+    return tree_bytes(folder)
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -56,7 +79,7 @@ def _status(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from engine.runtime.preflight import GB, run_preflight
 
-    report = run_preflight(cuda=args.cuda)
+    report = run_preflight(cuda=args.cuda, model_bytes=_model_bytes(args.base_model))
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         return 0 if report.ok else 1
@@ -84,7 +107,8 @@ def _install(args: argparse.Namespace) -> int:
     spec = RuntimeInstallSpec(cuda=args.cuda, index_url=args.index_url, torch_index_url=args.torch_index_url,
                               extra_index_urls=tuple(args.extra_index_url), find_links=tuple(args.find_links),
                               no_index=args.no_index, repair=args.repair, installer=args.installer,
-                              wheel=args.wheel, check_disk=not args.skip_disk_check)  # fmt: skip
+                              wheel=args.wheel, check_disk=not args.skip_disk_check,
+                              model_bytes=_model_bytes(args.base_model))  # fmt: skip
     outcome = run_cli_job(install_runtime, spec)
     if outcome.status == "cancelled":
         print("stopped: `tuneforge runtime install` continues where it stopped", file=sys.stderr)
