@@ -77,7 +77,8 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from engine.runtime.preflight import GB, run_preflight
+    from engine.runtime.preflight import run_preflight
+    from engine.sizes import format_size
 
     report = run_preflight(cuda=args.cuda, model_bytes=_model_bytes(args.base_model))
     if args.json:
@@ -90,7 +91,7 @@ def _check(args: argparse.Namespace) -> int:
     if report.build:
         print(f"runtime build: {report.build.tag} (torch {report.build.torch})")
     print(
-        f"disk: {report.free_bytes / GB:.1f} GB free, {report.needed_bytes / GB:.1f} GB needed at {report.path}"
+        f"disk: {format_size(report.free_bytes)} free, {format_size(report.needed_bytes)} needed at {report.path}"
     )
     for problem in report.problems:
         print(

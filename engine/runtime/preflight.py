@@ -11,6 +11,7 @@ from pathlib import Path
 from engine.runtime.layout import RuntimeLayout
 from engine.runtime.lock import CPU, Lock, TorchBuild, best_build_for, load_lock
 from engine.runtime.nvidia import DriverInfo, detect
+from engine.sizes import format_size
 
 GB = 1024**3
 MAX_PATH = 260
@@ -98,8 +99,8 @@ def disk_problem(*, free_bytes: int, needed_bytes: int, path: Path) -> Problem |
     if free_bytes >= needed_bytes:
         return None
     return Problem(code="disk",
-        message=f"Not enough free disk space at {path}: {free_bytes / GB:.1f} GB free, "
-                f"{needed_bytes / GB:.1f} GB needed (the runtime and the base model).",
+        message=f"Not enough free disk space at {path}: {format_size(free_bytes)} free, "
+                f"{format_size(needed_bytes)} needed (the runtime and the base model).",
         hint="Free some space on that drive, or move Tuneforge's data folder to a larger "
              "drive (Settings, or the TUNEFORGE_HOME variable).")  # fmt: skip
 

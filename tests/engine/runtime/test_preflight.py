@@ -92,7 +92,7 @@ def test_disk_problem_counts_the_runtime_and_the_base_model(tmp_path):
     (problem,) = short.problems
     assert (
         problem.code == "disk"
-        and "2.0 GB free" in problem.message
+        and "2.1 GB free" in problem.message
         and "TUNEFORGE_HOME" in problem.hint
     )
     data = short.to_dict()
