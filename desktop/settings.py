@@ -38,6 +38,8 @@ class Settings:
     quant_type: str = ""  # last quant type picked on the Package page (empty: recommended)
     chat_temperature: float = 0.7
     chat_system_prompt: str = ""
+    runtime_index_url: str = ""  # empty: PyPI (a mirror for the training runtime's packages)
+    runtime_torch_index_url: str = ""  # empty: download.pytorch.org (a mirror of its wheels)
 
 
 _CHOICES: dict[str, tuple[str, ...]] = {"language": LANGUAGES, "theme": THEMES}
@@ -126,16 +128,24 @@ class SettingsStore(QObject):
             pass  # a read-only profile must not crash the app; the values still apply
 
 
-_ENV_KEYS = ("HF_ENDPOINT", "HF_HUB_CACHE")
+_ENV_KEYS = (
+    "HF_ENDPOINT",
+    "HF_HUB_CACHE",
+    "TUNEFORGE_RUNTIME_INDEX_URL",
+    "TUNEFORGE_RUNTIME_TORCH_INDEX_URL",
+)
 _ORIGINAL_ENV = {key: os.environ.get(key) for key in _ENV_KEYS}
 
 
 def apply_environment(settings: Settings) -> None:
-    """Hand the Hugging Face endpoint and cache to huggingface_hub (it reads the env).
+    """Hand the Hugging Face endpoint and cache to huggingface_hub (it reads the env), and
+    the training runtime's package mirrors to its installer (engine.runtime.commands).
 
     An empty setting restores what the environment had when the app started.
     """
-    for key, value in zip(_ENV_KEYS, (settings.hf_endpoint, settings.hf_cache_dir), strict=True):
+    chosen_values = (settings.hf_endpoint, settings.hf_cache_dir, settings.runtime_index_url,
+                     settings.runtime_torch_index_url)  # fmt: skip
+    for key, value in zip(_ENV_KEYS, chosen_values, strict=True):
         chosen = value or _ORIGINAL_ENV[key]
         if chosen:
             os.environ[key] = chosen

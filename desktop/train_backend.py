@@ -59,8 +59,11 @@ class LocalBackend:
     def run(self, spec: Any, ctx: Any) -> Path:
         from engine.jobs import JobHandle
         from engine.jobs.runners import child_job
+        from engine.runtime.use import train_child
         from engine.train import TRAIN_JOB
         from engine.train.rundir import EVENTS_FILE
+
+        command, env = train_child()  # the runtime's Python when this app has no torch
 
         def forward(event: Any) -> None:
             if isinstance(event, (Progress, Log)):
@@ -68,8 +71,8 @@ class LocalBackend:
 
         # The child shares this job's cancel flag: Stop asks it to save a checkpoint.
         inner = JobContext(forward, cancel_event=ctx.cancel_event, min_interval=0)
-        handle = JobHandle(child_job(TRAIN_JOB, grace_seconds=300), spec, ctx=inner,
-                           name="tuneforge-train").start()  # fmt: skip
+        job = child_job(TRAIN_JOB, grace_seconds=300, command=command, env=env)
+        handle = JobHandle(job, spec, ctx=inner, name="tuneforge-train").start()
         tail = EventTail(Path(spec.out) / EVENTS_FILE)
         while (outcome := handle.wait(self.poll_seconds)) is None:
             for record in tail.read_new():

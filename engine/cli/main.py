@@ -32,6 +32,7 @@ COMMANDS: tuple[str, ...] = (
     "train",
     "data",
     "remote",
+    "runtime",
 )
 
 

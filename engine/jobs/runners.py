@@ -127,7 +127,14 @@ class JobHandle:
         return self.outcome if self._done.is_set() else None
 
 
-def child_job(job_ref: str, *, grace_seconds: float = 5.0, outputs: Sequence[Path] = ()) -> Job:
+def child_job(
+    job_ref: str,
+    *,
+    grace_seconds: float = 5.0,
+    outputs: Sequence[Path] = (),
+    command: Sequence[str] | None = None,
+    env: dict[str, str] | None = None,
+) -> Job:
     """A job ``(spec, ctx)`` that runs ``job_ref`` in a child process (:func:`run_in_child`):
     the child's progress and log become the context's, a cancel of the context stops the
     child, and the child's outcome is returned or raised like an in-process job's."""
@@ -146,6 +153,8 @@ def child_job(job_ref: str, *, grace_seconds: float = 5.0, outputs: Sequence[Pat
             cancel_event=ctx.cancel_event,
             grace_seconds=grace_seconds,
             outputs=outputs,
+            command=command,
+            env=env,
         )
         if outcome.status == "cancelled":
             raise JobCancelled()
@@ -163,11 +172,15 @@ def child_command() -> list[str]:
     return [sys.executable, "-m", "engine.jobs.child"]
 
 
-def spawn_child(command: Sequence[str] | None = None) -> subprocess.Popen[str]:
+def spawn_child(
+    command: Sequence[str] | None = None, *, env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
     """A child process (default: the job child, :func:`child_command`) talking UTF-8 lines
-    over its pipes (a native library's odd bytes are replaced, never an error)."""
+    over its pipes (a native library's odd bytes are replaced, never an error); ``env``
+    replaces the environment when given."""
     return subprocess.Popen(
         list(command or child_command()),
+        env=env,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -186,6 +199,8 @@ def run_in_child(
     cancel_event: threading.Event | None = None,
     grace_seconds: float = 5.0,
     outputs: Sequence[Path] = (),
+    command: Sequence[str] | None = None,
+    env: dict[str, str] | None = None,
 ) -> JobOutcome:
     """Run ``job_ref`` (``engine.module:function``) in a child Python process.
 
@@ -193,12 +208,14 @@ def run_in_child(
     set → the child is asked to stop (its ``ctx.check_cancelled()`` raises), and is
     killed if it has not exited ``grace_seconds`` later (native code that never
     checks). A killed or crashed child cannot clean up, so the ``*.partial`` files of
-    ``outputs`` (the job's final output paths) are removed here.
+    ``outputs`` (the job's final output paths) are removed here. ``command`` (and ``env``)
+    start another Python's child instead, e.g. the local training runtime's
+    (:func:`engine.runtime.use.train_child`).
     """
     sink = on_event or (lambda event: None)
     cancel_event = cancel_event or threading.Event()
     request = {"job": job_ref, "spec": codec.to_plain(spec)}
-    proc = spawn_child()
+    proc = spawn_child(command, env=env)
     assert proc.stdin and proc.stdout and proc.stderr
     proc.stdin.write(codec_dumps(request) + "\n")
     proc.stdin.flush()

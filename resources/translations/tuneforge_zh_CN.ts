@@ -354,8 +354,8 @@
 <context>
     <name>FinetunePage</name>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="175"/>
-        <location filename="../../desktop/pages/finetune_page.py" line="346"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="176"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="350"/>
         <source>From the HF cache…</source>
         <translation>从 HF 缓存选择…</translation>
     </message>
@@ -366,7 +366,7 @@
     </message>
     <message>
         <location filename="../../desktop/pages/finetune_inputs.py" line="81"/>
-        <location filename="../../desktop/pages/finetune_page.py" line="336"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="340"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
@@ -406,114 +406,114 @@
         <translation>{examples} 个样本 · {tokens} 个 token · {truncated} 个超过截断长度 {cutoff} · {errors} 个问题</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="199"/>
-        <location filename="../../desktop/pages/finetune_page.py" line="348"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="200"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="352"/>
         <source>Start training</source>
         <translation>开始训练</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="200"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="201"/>
         <source>This run probably does not fit the GPU memory.</source>
         <translation>这次训练很可能超出显存。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="201"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="202"/>
         <source>Start anyway</source>
         <translation>仍然开始</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="210"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="211"/>
         <source>Check the settings</source>
         <translation>请检查设置</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="244"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="247"/>
         <source>Stopping: saving a checkpoint…</source>
         <translation>正在停止：保存检查点…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="359"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="363"/>
         <source>Done. The adapter is in {path}</source>
         <translation>完成。适配器位于 {path}</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="362"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="366"/>
         <source>Stopped; a checkpoint is saved. Resume continues from it.</source>
         <translation>已停止，检查点已保存。点击“继续”可从这里接着训练。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="323"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="327"/>
         <source>Delete run</source>
         <translation>删除训练记录</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="323"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="327"/>
         <source>Delete {name}?</source>
         <translation>删除 {name}？</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="324"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="328"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="332"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="336"/>
         <source>Fine-tune</source>
         <translation>微调</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="333"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="337"/>
         <source>Teach a base model your data: pick the model and the dataset, press Start, watch the loss.</source>
         <translation>用你的数据教会基础模型：选择模型和数据集，点击开始，观察损失曲线。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="335"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="339"/>
         <source>Base model</source>
         <translation>基础模型</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="337"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="341"/>
         <source>A model folder, or a Hugging Face id such as Qwen/Qwen2.5-1.5B-Instruct</source>
         <translation>模型文件夹，或 Hugging Face ID，例如 Qwen/Qwen2.5-1.5B-Instruct</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="339"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="343"/>
         <source>.json, .jsonl, .csv, .parquet, or a folder with dataset_info.json</source>
         <translation>.json、.jsonl、.csv、.parquet，或包含 dataset_info.json 的文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="341"/>
-        <location filename="../../desktop/pages/finetune_page.py" line="344"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="345"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="348"/>
         <source>Folder…</source>
         <translation>文件夹…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="342"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="346"/>
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="343"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="347"/>
         <source>File…</source>
         <translation>文件…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="347"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="351"/>
         <source>Preview (trained parts highlighted)</source>
         <translation>预览（高亮部分为训练内容）</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="349"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="353"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="350"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="354"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="351"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="355"/>
         <source>Package this model</source>
         <translation>打包这个模型</translation>
     </message>
@@ -1343,136 +1343,328 @@
     </message>
 </context>
 <context>
+    <name>RuntimeSettingsCard</name>
+    <message>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="98"/>
+        <source>Checking…</source>
+        <translation>正在检查…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="114"/>
+        <source>Remove the training runtime</source>
+        <translation>删除训练运行环境</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="115"/>
+        <source>Remove the training runtime ({size})?</source>
+        <translation>删除训练运行环境（{size}）？</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="117"/>
+        <source>Training on this PC needs it again later; your runs and models stay.</source>
+        <translation>以后在本机训练时需要重新安装；您的训练记录和模型会保留。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="118"/>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="158"/>
+        <source>Remove</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="128"/>
+        <source>Installed and working.</source>
+        <translation>已安装，运行正常。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="129"/>
+        <source>Not installed. Training on this PC sets it up (or use a rented GPU box).</source>
+        <translation>未安装。在本机训练时会先安装它（也可以使用租用的 GPU 服务器）。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="130"/>
+        <source>The install was interrupted: Set up continues it.</source>
+        <translation>安装被中断：点击“安装…”可从中断处继续。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="131"/>
+        <source>Broken: a package is missing or damaged. Repair reinstalls it.</source>
+        <translation>已损坏：有软件包缺失或损坏。点击“修复”重新安装。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="132"/>
+        <source>Made for another Tuneforge version: Set up updates it.</source>
+        <translation>为其他版本的 Tuneforge 安装：点击“安装…”进行更新。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="139"/>
+        <source>Folder: {path}</source>
+        <translation>文件夹：{path}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="141"/>
+        <source>CPU</source>
+        <translation>CPU</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="143"/>
+        <source>PyTorch {torch} ({where})</source>
+        <translation>PyTorch {torch}（{where}）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="146"/>
+        <source>Size: {size}</source>
+        <translation>大小：{size}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="155"/>
+        <source>Training on this PC</source>
+        <translation>在本机训练</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="156"/>
+        <source>Set up…</source>
+        <translation>安装…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="157"/>
+        <source>Repair</source>
+        <translation>修复</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="159"/>
+        <source>Package index (mirror)</source>
+        <translation>软件包索引（镜像）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="161"/>
+        <source>Default: PyPI — e.g. https://pypi.tuna.tsinghua.edu.cn/simple</source>
+        <translation>默认：PyPI——例如 https://pypi.tuna.tsinghua.edu.cn/simple</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="163"/>
+        <source>PyTorch index (mirror)</source>
+        <translation>PyTorch 索引（镜像）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/runtime_settings.py" line="165"/>
+        <source>Default: download.pytorch.org — {tag} in the address becomes the build (cu128, cpu …)</source>
+        <translation>默认：download.pytorch.org——地址中的 {tag} 会替换为对应版本（cu128、cpu …）</translation>
+    </message>
+</context>
+<context>
+    <name>RuntimeSetupPanel</name>
+    <message>
+        <location filename="../../desktop/widgets/runtime_setup.py" line="109"/>
+        <source>GPU: {name} ({memory})</source>
+        <translation>显卡：{name}（{memory}）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/runtime_setup.py" line="112"/>
+        <source>GPU: no NVIDIA GPU found</source>
+        <translation>显卡：未找到 NVIDIA 显卡</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/runtime_setup.py" line="114"/>
+        <source>Driver: {driver} (runs CUDA up to {cuda})</source>
+        <translation>驱动：{driver}（最高支持 CUDA {cuda}）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/runtime_setup.py" line="117"/>
+        <source>CPU only</source>
+        <translation>仅 CPU</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/runtime_setup.py" line="119"/>
+        <source>PyTorch to install: {torch} ({kind})</source>
+        <translation>将安装的 PyTorch：{torch}（{kind}）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/runtime_setup.py" line="123"/>
+        <source>Disk: {free} free, about {needed} needed in {path}</source>
+        <translation>磁盘：可用 {free}，{path} 中约需 {needed}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/runtime_setup.py" line="133"/>
+        <source>{done} of about {total}</source>
+        <translation>{done} / 约 {total}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/runtime_setup.py" line="141"/>
+        <source>CPU</source>
+        <translation>CPU</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/runtime_setup.py" line="143"/>
+        <source>✓ Training runtime ready: PyTorch {torch} ({where}).</source>
+        <translation>✓ 训练运行环境已就绪：PyTorch {torch}（{where}）。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/runtime_setup.py" line="156"/>
+        <source>Stopped. Install again to continue where it stopped; what was downloaded is kept.</source>
+        <translation>已停止。再次安装会从停止处继续，已下载的内容会保留。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/runtime_setup.py" line="191"/>
+        <source>Set up training on this PC</source>
+        <translation>在本机设置训练环境</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/runtime_setup.py" line="193"/>
+        <source>Training needs PyTorch for your graphics card, which is too large to ship with the app. Tuneforge installs it once into its data folder (a few GB; the download can be stopped and continued later).</source>
+        <translation>训练需要适配您显卡的 PyTorch，它太大，无法随应用一起提供。Tuneforge 会把它一次性安装到数据文件夹中（几 GB；下载可以暂停，之后继续）。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/runtime_setup.py" line="196"/>
+        <source>Check this PC</source>
+        <translation>检查本机</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/runtime_setup.py" line="197"/>
+        <source>Repair</source>
+        <translation>修复</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/runtime_setup.py" line="197"/>
+        <source>Install</source>
+        <translation>安装</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/runtime_setup.py" line="198"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+</context>
+<context>
     <name>SettingsPage</name>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="151"/>
+        <location filename="../../desktop/pages/settings_page.py" line="155"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="152"/>
+        <location filename="../../desktop/pages/settings_page.py" line="156"/>
         <source>Changes are saved as you make them.</source>
         <translation>修改会立即保存。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="154"/>
+        <location filename="../../desktop/pages/settings_page.py" line="158"/>
         <source>Ollama</source>
         <translation>Ollama</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="155"/>
+        <location filename="../../desktop/pages/settings_page.py" line="159"/>
         <source>Files</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="156"/>
+        <location filename="../../desktop/pages/settings_page.py" line="160"/>
         <source>Hugging Face</source>
         <translation>Hugging Face</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="157"/>
+        <location filename="../../desktop/pages/settings_page.py" line="161"/>
         <source>Appearance</source>
         <translation>外观</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="161"/>
+        <location filename="../../desktop/pages/settings_page.py" line="165"/>
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="163"/>
+        <location filename="../../desktop/pages/settings_page.py" line="167"/>
         <source>Default: {host} (or the OLLAMA_HOST variable)</source>
         <translation>默认：{host}（或 OLLAMA_HOST 环境变量）</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="167"/>
+        <location filename="../../desktop/pages/settings_page.py" line="171"/>
         <source>Test</source>
         <translation>测试</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="168"/>
+        <location filename="../../desktop/pages/settings_page.py" line="172"/>
         <source>Output folder</source>
         <translation>输出文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="170"/>
-        <location filename="../../desktop/pages/settings_page.py" line="179"/>
+        <location filename="../../desktop/pages/settings_page.py" line="174"/>
+        <location filename="../../desktop/pages/settings_page.py" line="183"/>
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="171"/>
+        <location filename="../../desktop/pages/settings_page.py" line="175"/>
         <source>Endpoint (mirror)</source>
         <translation>端点（镜像）</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="173"/>
+        <location filename="../../desktop/pages/settings_page.py" line="177"/>
         <source>Default: https://huggingface.co — e.g. https://hf-mirror.com</source>
         <translation>默认：https://huggingface.co——例如 https://hf-mirror.com</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="175"/>
+        <location filename="../../desktop/pages/settings_page.py" line="179"/>
         <source>Cache folder</source>
         <translation>缓存文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="177"/>
+        <location filename="../../desktop/pages/settings_page.py" line="181"/>
         <source>Default: the Hugging Face cache in your user folder</source>
         <translation>默认：用户文件夹中的 Hugging Face 缓存</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="182"/>
+        <location filename="../../desktop/pages/settings_page.py" line="186"/>
         <source>Used when an adapter&apos;s base model has to be downloaded. A mirror helps where huggingface.co is slow.</source>
         <translation>在需要下载适配器的基础模型时使用。访问 huggingface.co 较慢时，镜像会有帮助。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="185"/>
+        <location filename="../../desktop/pages/settings_page.py" line="189"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="186"/>
-        <location filename="../../desktop/pages/settings_page.py" line="189"/>
+        <location filename="../../desktop/pages/settings_page.py" line="190"/>
+        <location filename="../../desktop/pages/settings_page.py" line="193"/>
         <source>System default</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="187"/>
+        <location filename="../../desktop/pages/settings_page.py" line="191"/>
         <source>Theme</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="189"/>
+        <location filename="../../desktop/pages/settings_page.py" line="193"/>
         <source>Light</source>
         <translation>浅色</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="189"/>
+        <location filename="../../desktop/pages/settings_page.py" line="193"/>
         <source>Dark</source>
         <translation>深色</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="192"/>
+        <location filename="../../desktop/pages/settings_page.py" line="196"/>
         <source>Settings file: {path}</source>
         <translation>设置文件：{path}</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="194"/>
+        <location filename="../../desktop/pages/settings_page.py" line="198"/>
         <source>Log file: {path}</source>
         <translation>日志文件：{path}</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="215"/>
+        <location filename="../../desktop/pages/settings_page.py" line="219"/>
         <source>Choose a folder</source>
         <translation>选择文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="227"/>
+        <location filename="../../desktop/pages/settings_page.py" line="231"/>
         <source>Connecting…</source>
         <translation>正在连接…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/settings_page.py" line="242"/>
+        <location filename="../../desktop/pages/settings_page.py" line="246"/>
         <source>✓ Ollama {version} answers at {host}</source>
         <translation>✓ Ollama {version} 在 {host} 响应正常</translation>
     </message>
