@@ -383,6 +383,11 @@ class PackageOutcome:
     smoke_reply: str = ""
     smoke_problems: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    # which chat template Ollama runs (engine.ollama.template_choice): "jinja", "go",
+    # "default" or None when not registered; the summary is the engine's English sentence
+    template_source: str | None = None
+    template_proven: bool = False
+    template_summary: str = ""
 
 
 # The rows the page shows, per source kind (the engine's stage names, engine.package.STAGES).
@@ -434,6 +439,7 @@ def package_job(request: PackageRequest, ctx: JobContext) -> PackageOutcome:
 
     result = engine_package_job(package_spec(request), ctx)
     smoke = result.smoke
+    in_use = result.template_in_use or {}
     return PackageOutcome(
         name=result.name,
         gguf_path=Path(result.gguf_path),
@@ -445,4 +451,7 @@ def package_job(request: PackageRequest, ctx: JobContext) -> PackageOutcome:
         smoke_reply=smoke.reply if smoke else "",
         smoke_problems=tuple(smoke.problems) if smoke else (),
         warnings=tuple(result.warnings),
+        template_source=in_use.get("source"),
+        template_proven=bool(in_use.get("proven")),
+        template_summary=str(in_use.get("summary") or ""),
     )

@@ -150,6 +150,9 @@ class ResultCard(Retranslating, Card):
         notes: list[str] = []
         if not outcome.registered and outcome.register_note:
             notes.append(outcome.register_note)
+        template_note = self._template_note(outcome)
+        if template_note:
+            notes.append(template_note)
         if outcome.smoke_ok:
             notes.append(
                 self.tr("It answered: “{reply}”").format(reply=_short(outcome.smoke_reply))
@@ -162,6 +165,18 @@ class ResultCard(Retranslating, Card):
         set_prop(self.note, "role", None if ok else "warning")
         self.copy_button.setToolTip(self.command())
         self._copy_label()
+
+    def _template_note(self, outcome: backend.PackageOutcome) -> str:
+        """Which chat template Ollama runs, read back after the create."""
+        if outcome.template_source == "jinja":
+            return self.tr("Ollama uses the model's own chat template (rendered by llama.cpp).")
+        if outcome.template_source == "go" and outcome.template_proven:
+            return self.tr("Ollama uses the derived Go template (proven identical).")
+        if outcome.template_source == "go":
+            return self.tr(
+                "Ollama uses the derived Go template (NOT proven identical to the model's own)."
+            )
+        return outcome.template_summary
 
     def _refresh_icon(self, *_args: Any) -> None:
         outcome = self.outcome

@@ -111,6 +111,8 @@ def run(args: argparse.Namespace) -> int:
     )
     if result.registered:
         print(f"Ollama        registered as {result.name}  →  ollama run {result.name}")
+        if result.template_in_use:
+            print(f"              {result.template_in_use['summary']}")
     else:
         print(f"Ollama        not added. {_sentence(result.register_note or '')}")
     if result.smoke is not None and not result.smoke.ran:

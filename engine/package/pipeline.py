@@ -76,7 +76,7 @@ def package_job(spec: PackageSpec, ctx: JobContext) -> PackageResult:
         timings["modelfile"] = time.monotonic() - t0
         ctx.check_cancelled()
 
-        registered, note, registered_name = _register(
+        registered, note, registered_name, in_use = _register(
             spec, name, gguf_path, sha256, modelfile, ctx, timings
         )
         written.clear()  # complete and registered (or deliberately not): keep everything
@@ -107,6 +107,7 @@ def package_job(spec: PackageSpec, ctx: JobContext) -> PackageResult:
         parity=parity,
         registered=registered,
         register_note=note,
+        template_in_use=in_use.to_dict() if in_use is not None else None,
         smoke=smoke,
         stage_seconds=timings,
         warnings=tuple(warnings),
@@ -257,10 +258,11 @@ def _register(
     modelfile: Any,
     ctx: JobContext,
     timings: dict[str, float],
-) -> tuple[bool, str | None, str]:
+) -> tuple[bool, str | None, str, Any]:
     by_hand = f'ollama create {name} -f "{gguf_path.parent / "Modelfile"}"'
     if not spec.register:
-        return False, f"only the files were made, as asked; to add it to Ollama: {by_hand}", name
+        note = f"only the files were made, as asked; to add it to Ollama: {by_hand}"
+        return False, note, name, None
     from engine.ollama import OllamaClient
 
     with OllamaClient(spec.host) as client:  # one client: GET /api/version is asked once
@@ -276,22 +278,32 @@ def _register_with(
     ctx: JobContext,
     timings: dict[str, float],
     client: Any,
-) -> tuple[bool, str | None, str]:
+) -> tuple[bool, str | None, str, Any]:
     from engine.ollama import RegisterSpec, register_job
+    from engine.ollama.template_choice import plan_template
+    from engine.package.template_use import embedded_chat_template, read_back_template
 
     by_hand = f'ollama create {name} -f "{gguf_path.parent / "Modelfile"}"'
     status = client.status()
     if not status.running:
         note = f"{status.message}. The files are ready; once Ollama runs: {by_hand}"
         ctx.warn(note)
-        return False, note, name
+        return False, note, name, None
+    chat_template = embedded_chat_template(gguf_path)
+    plan = plan_template(
+        server_version=status.version or "",
+        go_template=modelfile.template,
+        chat_template=chat_template,
+    )
+    ctx.log(f"template: {plan.reason}")
+    sent = modelfile.template if plan.send_go_template else None
     t0 = time.monotonic()
     result = register_job(
         RegisterSpec(
             gguf_path=gguf_path,
             name=name,
             gguf_sha256=sha256,
-            template=modelfile.template,
+            template=sent,
             system=modelfile.system,
             parameters=modelfile.parameters_json(),
             host=spec.host,
@@ -300,7 +312,8 @@ def _register_with(
         client=client,
     )
     timings["upload+create"] = time.monotonic() - t0
-    return True, None, result.name
+    in_use = read_back_template(client, result, sent, chat_template, modelfile, ctx)
+    return True, None, result.name, in_use
 
 
 def _smoke(

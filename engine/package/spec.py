@@ -48,6 +48,8 @@ class PackageResult:
     parity: dict[str, Any] | None  # ParityReport.to_dict(); None when not checked
     registered: bool
     register_note: str | None  # why it was not registered, and how to do it by hand
+    # engine.ollama.template_choice.TemplateInUse.to_dict(): which template Ollama runs
+    template_in_use: dict[str, Any] | None = None
     smoke: SmokeResult | None
     stage_seconds: dict[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()

@@ -1196,14 +1196,29 @@
         <translation>{file} · {size}</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_result.py" line="155"/>
+        <location filename="../../desktop/pages/package_result.py" line="158"/>
         <source>It answered: “{reply}”</source>
         <translation>它回答：“{reply}”</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_result.py" line="159"/>
+        <location filename="../../desktop/pages/package_result.py" line="162"/>
         <source>The test chat looks wrong: {problems}</source>
         <translation>试聊结果异常：{problems}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_result.py" line="172"/>
+        <source>Ollama uses the model&apos;s own chat template (rendered by llama.cpp).</source>
+        <translation>Ollama 使用模型自带的对话模板（由 llama.cpp 渲染）。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_result.py" line="174"/>
+        <source>Ollama uses the derived Go template (proven identical).</source>
+        <translation>Ollama 使用推导出的 Go 模板（已验证完全一致）。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_result.py" line="177"/>
+        <source>Ollama uses the derived Go template (NOT proven identical to the model&apos;s own).</source>
+        <translation>Ollama 使用推导出的 Go 模板（未能验证与模型自带模板一致）。</translation>
     </message>
 </context>
 <context>

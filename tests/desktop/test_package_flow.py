@@ -69,6 +69,8 @@ def test_drop_create_list_and_chat(make_window, qtbot, ollama_double, tiny_model
     assert outcome.smoke_ok is True, outcome.smoke_problems
     assert all(page.stages.state_of(k) == "done" for k in page.stages.stage_keys())
     assert page.result.title.text() == f"{MODEL}:latest is ready in Ollama"
+    assert outcome.template_source == "go" and outcome.template_proven
+    assert "Ollama uses the derived Go template (proven identical)." in page.result.note.text()
     assert [m.name for m in ollama_double.store.models.values()] == [f"{MODEL}:latest"]
 
     qtbot.mouseClick(page.result.copy_button, Qt.MouseButton.LeftButton)
@@ -180,3 +182,26 @@ def test_adapter_asks_for_its_base_then_merges(
     assert page.mode == "done", page.progress.log_line.text()
     assert page.outcome.registered and page.outcome.smoke_ok is True
     assert [m.name for m in ollama_double.store.models.values()] == ["tiny-lora:latest"]
+
+
+def test_result_card_says_when_ollama_runs_the_models_own_template(qtbot, tmp_path):
+    """Ollama ≥ 0.30 may render the GGUF's Jinja instead of our Go template: the card says so."""
+    from desktop import backend
+    from desktop.pages.package_result import ResultCard
+
+    card = ResultCard()
+    qtbot.addWidget(card)
+    outcome = backend.PackageOutcome(
+        name="m:latest",
+        gguf_path=tmp_path / "m.gguf",
+        modelfile_path=tmp_path / "Modelfile",
+        gguf_bytes=1,
+        registered=True,
+        smoke_ok=True,
+        smoke_reply="Hi!",
+        template_source="jinja",
+        template_proven=True,
+        template_summary="(engine text)",
+    )
+    card.show_outcome(outcome)
+    assert "Ollama uses the model's own chat template (rendered by llama.cpp)." in card.note.text()

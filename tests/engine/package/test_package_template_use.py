@@ -1,0 +1,77 @@
+"""``package`` says which chat template Ollama runs, read back from ``/api/show``, and on
+Ollama ≥ 0.30 sends the Go template only where Ollama would use it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from engine.cli.main import main
+from engine.jobs import run_job
+from engine.package import PackageSpec, package_job
+
+OWN = "Ollama uses the model's own chat template (rendered by llama.cpp)"
+GO = "Ollama uses the derived Go template (proven identical)"
+
+
+def _package(family, tiny_models, double, tmp_path):
+    outcome = run_job(
+        package_job,
+        PackageSpec(
+            source=tiny_models(family),
+            name=f"tiny-{family}",
+            quant_type="Q8_0",
+            out_dir=tmp_path / f"out {family}",
+            host=double.url,
+        ),
+    )
+    assert outcome.ok, outcome.error
+    return outcome.result
+
+
+@pytest.mark.parametrize("family", ["qwen2", "deepseek_r1_qwen"])
+def test_old_ollama_always_gets_the_go_template(family, tiny_models, make_ollama_double, tmp_path):
+    double = make_ollama_double("0.12.6")
+    result = _package(family, tiny_models, double, tmp_path)
+    assert double.calls("POST", "/api/create")[0].body.get("template")
+    assert result.template_in_use["source"] == "go"
+    assert result.template_in_use["summary"] == GO
+
+
+def test_new_ollama_gets_no_go_template_when_the_jinja_wins(
+    tiny_models, make_ollama_double, tmp_path
+):
+    """R1-Distill-Qwen: the Jinja mentions tools, the Go template only thinks, so Ollama
+    0.32 renders the Jinja; sending the Go template would be dead weight."""
+    double = make_ollama_double("0.32.15")
+    result = _package("deepseek_r1_qwen", tiny_models, double, tmp_path)
+    assert "template" not in double.calls("POST", "/api/create")[0].body
+    assert result.template_in_use == {
+        "source": "jinja",
+        "summary": OWN,
+        "server_version": "0.32.15",
+        "go_template_sent": False,
+        "proven": True,
+    }
+
+
+def test_new_ollama_keeps_an_equal_go_template_and_the_cli_says_which(
+    tiny_models, make_ollama_double, tmp_path, capsys
+):
+    """Qwen2.5: Jinja and Go template both offer tools and take tool results back (same
+    capabilities): Ollama 0.32 keeps the Go template. Llama 3.1: the Jinja offers tools,
+    the derived Go template does not: the Jinja runs, and both outputs say so."""
+    double = make_ollama_double("0.32.15")
+    args = ["--type", "q8_0", "--host", double.url]
+    qwen = ["package", str(tiny_models("qwen2")), "--name", "tiny-qwen", *args]
+    assert main([*qwen, "--out", str(tmp_path / "a")]) == 0
+    assert double.calls("POST", "/api/create")[-1].body.get("template")
+    out = capsys.readouterr().out
+    assert GO in out
+    llama = ["package", str(tiny_models("llama3")), "--name", "tiny-l3", *args, "--json"]
+    assert main([*llama, "--out", str(tmp_path / "b")]) == 0
+    assert "template" not in double.calls("POST", "/api/create")[-1].body
+    result = json.loads(capsys.readouterr().out)
+    assert result["template_in_use"]["source"] == "jinja"
+    assert result["template_in_use"]["summary"] == OWN
