@@ -388,6 +388,9 @@ class PackageOutcome:
     template_source: str | None = None
     template_proven: bool = False
     template_summary: str = ""
+    # engine.package.prompt_check: (probe, Ollama's tokens, the model's own template's
+    # tokens) of the first probe conversation whose prompt differs; None when all match
+    prompt_mismatch: tuple[str, int, int] | None = None
 
 
 # The rows the page shows, per source kind (the engine's stage names, engine.package.STAGES).
@@ -396,6 +399,15 @@ STAGES: dict[str, tuple[str, ...]] = {
     "hf_model": ("convert", "modelfile", "upload", "create", "smoke"),
     "gguf": ("convert", "modelfile", "upload", "create", "smoke"),
 }
+
+
+def _prompt_mismatch(check: dict[str, Any] | None) -> tuple[str, int, int] | None:
+    if not check or check.get("status") != "mismatch":
+        return None
+    for probe in check.get("probes") or ():
+        if not probe.get("ok"):
+            return str(probe["name"]), int(probe.get("reported") or 0), int(probe["expected"])
+    return None
 
 
 def package_output_dir(request: PackageRequest) -> Path:
@@ -441,6 +453,7 @@ def package_job(request: PackageRequest, ctx: JobContext) -> PackageOutcome:
     smoke = result.smoke
     in_use = result.template_in_use or {}
     return PackageOutcome(
+        prompt_mismatch=_prompt_mismatch(result.prompt_check),
         name=result.name,
         gguf_path=Path(result.gguf_path),
         modelfile_path=Path(result.modelfile_path),

@@ -134,7 +134,7 @@ class ResultCard(Retranslating, Card):
 
     def show_outcome(self, outcome: backend.PackageOutcome) -> None:
         self.outcome = outcome
-        ok = outcome.registered and outcome.smoke_ok is not False
+        ok = _looks_ok(outcome)
         self._refresh_icon()
         if outcome.registered:
             self.title.setText(self.tr("{name} is ready in Ollama").format(name=outcome.name))
@@ -153,6 +153,15 @@ class ResultCard(Retranslating, Card):
         template_note = self._template_note(outcome)
         if template_note:
             notes.append(template_note)
+        if outcome.prompt_mismatch:
+            probe, reported, expected = outcome.prompt_mismatch
+            notes.append(
+                self.tr(
+                    "Template problem: for the test conversation “{probe}” Ollama's prompt "
+                    "has {reported} tokens, the model's own chat template gives {expected}. "
+                    "The model will see chats formatted differently from its training."
+                ).format(probe=probe, reported=reported, expected=expected)
+            )
         if outcome.smoke_ok:
             notes.append(
                 self.tr("It answered: “{reply}”").format(reply=_short(outcome.smoke_reply))
@@ -180,9 +189,13 @@ class ResultCard(Retranslating, Card):
 
     def _refresh_icon(self, *_args: Any) -> None:
         outcome = self.outcome
-        ok = outcome is None or (outcome.registered and outcome.smoke_ok is not False)
+        ok = outcome is None or _looks_ok(outcome)
         name, token = ("check-circle", "success") if ok else ("alert", "warning")
         self.icon.setPixmap(theme.svg_pixmap(name, 36, theme.color(token)))
+
+
+def _looks_ok(outcome: backend.PackageOutcome) -> bool:
+    return outcome.registered and outcome.smoke_ok is not False and outcome.prompt_mismatch is None
 
 
 def _short(text: str, limit: int = 240) -> str:

@@ -80,6 +80,9 @@ def package_job(spec: PackageSpec, ctx: JobContext) -> PackageResult:
             spec, name, gguf_path, sha256, modelfile, ctx, timings
         )
         written.clear()  # complete and registered (or deliberately not): keep everything
+        prompt_check = _prompt_check(
+            spec, registered_name if registered else None, modelfile, gguf_path, ctx
+        )
         smoke = _smoke(
             spec, registered_name if registered else None, gguf_path, derived, ctx, timings
         )
@@ -108,6 +111,7 @@ def package_job(spec: PackageSpec, ctx: JobContext) -> PackageResult:
         registered=registered,
         register_note=note,
         template_in_use=in_use.to_dict() if in_use is not None else None,
+        prompt_check=prompt_check.to_dict() if prompt_check is not None else None,
         smoke=smoke,
         stage_seconds=timings,
         warnings=tuple(warnings),
@@ -314,6 +318,27 @@ def _register_with(
     timings["upload+create"] = time.monotonic() - t0
     in_use = read_back_template(client, result, sent, chat_template, modelfile, ctx)
     return True, None, result.name, in_use
+
+
+def _prompt_check(
+    spec: PackageSpec, registered_name: str | None, modelfile: Any, gguf_path: Path, ctx: JobContext
+) -> Any:
+    """Ollama's prompt token counts against the model's own template (prompt_check)."""
+    if not spec.smoke or not registered_name:
+        return None
+    from engine.package.prompt_check import check_prompt_tokens
+
+    ctx.progress("smoke", 0, 0)
+    check = check_prompt_tokens(
+        model=registered_name, host=spec.host, gguf_path=gguf_path, system=modelfile.system, ctx=ctx
+    )
+    if check.status == "identical":
+        ctx.log(
+            f"prompt tokens: Ollama's prompt matches the model's own template ({len(check.probes)} probes)"
+        )
+    elif check.problem:
+        ctx.warn(f"prompt tokens: {check.problem}")
+    return check
 
 
 def _smoke(

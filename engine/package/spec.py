@@ -50,6 +50,9 @@ class PackageResult:
     register_note: str | None  # why it was not registered, and how to do it by hand
     # engine.ollama.template_choice.TemplateInUse.to_dict(): which template Ollama runs
     template_in_use: dict[str, Any] | None = None
+    # engine.package.prompt_check.PromptCheck.to_dict(): Ollama's prompt token counts
+    # against the model's own template; None when not run (not registered, --no-smoke)
+    prompt_check: dict[str, Any] | None = None
     smoke: SmokeResult | None
     stage_seconds: dict[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()

@@ -71,6 +71,7 @@ def test_drop_create_list_and_chat(make_window, qtbot, ollama_double, tiny_model
     assert page.result.title.text() == f"{MODEL}:latest is ready in Ollama"
     assert outcome.template_source == "go" and outcome.template_proven
     assert "Ollama uses the derived Go template (proven identical)." in page.result.note.text()
+    assert outcome.prompt_mismatch is None  # Ollama's prompt tokens = the model's own
     assert [m.name for m in ollama_double.store.models.values()] == [f"{MODEL}:latest"]
 
     qtbot.mouseClick(page.result.copy_button, Qt.MouseButton.LeftButton)
@@ -205,3 +206,34 @@ def test_result_card_says_when_ollama_runs_the_models_own_template(qtbot, tmp_pa
     )
     card.show_outcome(outcome)
     assert "Ollama uses the model's own chat template (rendered by llama.cpp)." in card.note.text()
+
+
+def test_result_card_reports_a_prompt_mismatch_as_a_template_problem(qtbot, tmp_path):
+    from desktop import backend
+    from desktop.pages.package_result import ResultCard
+
+    card = ResultCard()
+    qtbot.addWidget(card)
+    result = type(
+        "R", (), {"prompt_check": {"status": "mismatch", "probes": [
+            {"name": "one question", "expected": 20, "reported": 20, "ok": True},
+            {"name": "two turns", "expected": 41, "reported": 39, "ok": False},
+        ]}},
+    )  # fmt: skip
+    mismatch = backend._prompt_mismatch(result.prompt_check)
+    assert mismatch == ("two turns", 39, 41)
+    outcome = backend.PackageOutcome(
+        name="m:latest",
+        gguf_path=tmp_path / "m.gguf",
+        modelfile_path=tmp_path / "Modelfile",
+        gguf_bytes=1,
+        registered=True,
+        smoke_ok=True,
+        template_source="go",
+        template_proven=True,
+        prompt_mismatch=mismatch,
+    )
+    card.show_outcome(outcome)
+    assert "Template problem: for the test conversation “two turns”" in card.note.text()
+    assert "has 39 tokens, the model's own chat template gives 41" in card.note.text()
+    assert card.note.property("role") == "warning"

@@ -92,19 +92,28 @@ def _prompt_tokens(
     :mod:`.prompt`). Without the Go renderer the count is a word count and
     ``double.inexact_prompt_counts`` says so."""
     from tests.ollama_double.api import DEFAULT_TEMPLATE
-    from tests.ollama_double.prompt import count_tokens, render_go, render_jinja, special_token
+    from tests.ollama_double.prompt import (
+        adds_bos,
+        count_tokens,
+        render_go,
+        render_jinja,
+        special_token,
+    )
     from tests.ollama_double.selection import GGUF_CHAT_TEMPLATE
 
     blob = h.double.blob_path(model.gguf_digest)
     if source == GGUF_CHAT_TEMPLATE:
+        bos = special_token(blob, "bos")
         text = render_jinja(
             model.chat_template,
             messages,
             tools=tools,
             think=think,
-            bos_token=special_token(blob, "bos"),
+            bos_token=bos,
             eos_token=special_token(blob, "eos"),
         )
+        if bos and adds_bos(blob) and text.startswith(bos):
+            text = text[len(bos) :]  # llama.cpp common/chat.cpp: one BOS, not two
     else:
         from engine.template.errors import GoRendererUnavailable
 

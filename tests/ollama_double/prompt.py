@@ -11,7 +11,10 @@ the model's own vocabulary: special tokens parsed, BOS added when the GGUF asks 
   ``tokenizer.chat_template`` itself with the request's ``messages``, ``tools`` and
   ``chat_template_kwargs: {"enable_thinking": think}`` (``llm/llama_server.go``
   llamaServerChatRequest, llamaServerChatTemplateKwargs), ``add_generation_prompt`` true.
-  Guess: rendered here with plain jinja2 (llama.cpp uses its own Jinja engine).
+  Guess: rendered here with plain jinja2 (llama.cpp uses its own Jinja engine). Like
+  llama.cpp (``common/chat.cpp``, after rendering: "if add_bos and the result starts
+  with the BOS text, cut it"), a BOS the template writes is dropped when the tokenizer
+  adds one, so there is one BOS, not two.
 
 ``prompt_eval_count`` is then ``cache_n + prompt_n`` = every prompt token
 (``llm/llama_server.go`` llamaServerTimings.promptEvalCount). Tokens are counted by
@@ -91,6 +94,11 @@ def _vocab(path: str) -> Any:
 def count_tokens(gguf_path: Path, text: str) -> int:
     """llama.cpp's tokenization: BOS as the GGUF says, special tokens parsed."""
     return len(_vocab(str(gguf_path)).tokenize(text.encode("utf-8"), add_bos=True, special=True))
+
+
+def adds_bos(gguf_path: Path) -> bool:
+    vocab = _vocab(str(gguf_path))
+    return bool(vocab.token_bos() >= 0 and vocab._model.add_bos_token())
 
 
 def special_token(gguf_path: Path, which: str) -> str:

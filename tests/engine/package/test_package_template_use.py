@@ -75,3 +75,49 @@ def test_new_ollama_keeps_an_equal_go_template_and_the_cli_says_which(
     result = json.loads(capsys.readouterr().out)
     assert result["template_in_use"]["source"] == "jinja"
     assert result["template_in_use"]["summary"] == OWN
+
+
+@pytest.mark.parametrize("version", ["0.12.6", "0.32.15"])
+@pytest.mark.parametrize("family", ["qwen2", "llama3"])
+def test_prompt_tokens_match_the_models_own_template(
+    family, version, tiny_models, make_ollama_double, tmp_path
+):
+    """Go path (old server, Qwen2.5 on a new one) and Jinja path (Llama 3.1 on a new one):
+    Ollama's prompt_eval_count equals llama.cpp's tokens of the model's own template."""
+    double = make_ollama_double(version)
+    result = _package(family, tiny_models, double, tmp_path)
+    check = result.prompt_check
+    assert check["status"] == "identical", check
+    assert [p["name"] for p in check["probes"]] == ["one question", "system prompt", "two turns"]
+    assert all(p["reported"] == p["expected"] > 5 for p in check["probes"])
+    probes = [c.body for c in double.calls("POST", "/api/chat")][:3]
+    assert all(b["options"]["num_predict"] == 1 for b in probes)
+
+
+def test_a_wrong_template_is_reported_as_a_template_problem(
+    tiny_models, make_ollama_double, tmp_path, capsys, monkeypatch
+):
+    """A derived Go template one newline off (parity not checked here): Ollama 0.12 renders
+    it, its prompt is shorter than the model's own, and the run says so (and still exits 0)."""
+    import dataclasses
+
+    from engine.package import pipeline
+
+    build = pipeline._build_modelfile
+
+    def wrong(*args, **kwargs):
+        modelfile = build(*args, **kwargs)
+        broken = modelfile.template.replace("<|im_end|>\n", "<|im_end|>")
+        assert broken != modelfile.template
+        return dataclasses.replace(modelfile, template=broken)
+
+    monkeypatch.setattr(pipeline, "_build_modelfile", wrong)
+    double = make_ollama_double("0.12.6")
+    args = ["package", str(tiny_models("qwen2")), "--name", "tiny-qwen", "--type", "q8_0"]
+    assert main([*args, "--host", double.url, "--out", str(tmp_path / "a")]) == 0
+    out = capsys.readouterr().out
+    assert "prompt        TEMPLATE PROBLEM: template problem: for the probe" in out
+    assert main([*args, "--host", double.url, "--out", str(tmp_path / "b"), "--json"]) == 0
+    check = json.loads(capsys.readouterr().out)["prompt_check"]
+    assert check["status"] == "mismatch"
+    assert any(p["reported"] < p["expected"] for p in check["probes"])
