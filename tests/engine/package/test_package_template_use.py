@@ -78,11 +78,12 @@ def test_new_ollama_keeps_an_equal_go_template_and_the_cli_says_which(
 
 
 @pytest.mark.parametrize("version", ["0.12.6", "0.32.15"])
-@pytest.mark.parametrize("family", ["qwen2", "llama3"])
+@pytest.mark.parametrize("family", ["qwen2", "llama3", "qwen3", "gemma3", "deepseek_r1_qwen"])
 def test_prompt_tokens_match_the_models_own_template(
     family, version, tiny_models, make_ollama_double, tmp_path
 ):
-    """Go path (old server, Qwen2.5 on a new one) and Jinja path (Llama 3.1 on a new one):
+    """Go path (old server; Qwen2.5/Qwen3/Gemma on a new one) and Jinja path (Llama 3.1,
+    R1-Distill on a new one); Gemma writes its BOS in the template.
     Ollama's prompt_eval_count equals llama.cpp's tokens of the model's own template."""
     double = make_ollama_double(version)
     result = _package(family, tiny_models, double, tmp_path)
