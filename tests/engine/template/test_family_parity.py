@@ -78,6 +78,12 @@ MORE_TEMPLATES = [
         {"bos_token": "<bos>", "eos_token": "<eos>", "add_bos_token": True},
         "gemma",
     ),
+    # a thinking family without a hand-written Go template before issue 19
+    (
+        "HuggingFaceTB-SmolLM3-3B.jinja",
+        {"bos_token": None, "eos_token": "<|im_end|>", "add_bos_token": False},
+        "smollm3",
+    ),
 ]
 
 
@@ -132,3 +138,18 @@ def test_cli_check_json_and_show(tiny_models, go_renderer, capsys):
     assert "{{ .Thinking }}" in capsys.readouterr().out
     assert cli_main(["template", "check", str(model)]) == 0
     assert "identical" in capsys.readouterr().out
+
+
+def test_smollm3_thinks_like_its_own_template_and_says_what_go_cannot(go_renderer):
+    """Thinking on by default, off with think=false (an empty think block in every
+    assistant turn), earlier thinking kept: all shown by the parity cases; what Go's
+    text/template cannot do (read /think in the system text) is said, not hidden."""
+    template = read_template("HuggingFaceTB-SmolLM3-3B.jinja")
+    derived = derive_ollama_template(
+        template, bos_token=None, eos_token="<|im_end|>", add_bos_token=False, renderer=go_renderer
+    )
+    assert derived.thinking_tags == ("<think>", "</think>")
+    statuses = {c.name: c.status for c in derived.parity.cases}
+    assert statuses["assistant_thinking"] == statuses["thinking_off"] == "identical"
+    assert any("/no_think" in w for w in derived.warnings)
+    assert "Reasoning Mode: " in derived.go_template and "[[" not in derived.go_template
