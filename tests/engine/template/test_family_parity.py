@@ -84,6 +84,11 @@ MORE_TEMPLATES = [
         {"bos_token": None, "eos_token": "<|im_end|>", "add_bos_token": False},
         "smollm3",
     ),
+    (
+        "ibm-granite-granite-3.3-2B-Instruct.jinja",
+        {"bos_token": "<|end_of_text|>", "eos_token": "<|end_of_text|>", "add_bos_token": False},
+        "granite3.3",
+    ),
 ]
 
 
@@ -153,3 +158,28 @@ def test_smollm3_thinks_like_its_own_template_and_says_what_go_cannot(go_rendere
     assert statuses["assistant_thinking"] == statuses["thinking_off"] == "identical"
     assert any("/no_think" in w for w in derived.warnings)
     assert "Reasoning Mode: " in derived.go_template and "[[" not in derived.go_template
+
+
+def test_granite33_chats_without_thinking_and_says_why(go_renderer):
+    """Granite 3.3 switches thinking with its own `thinking` variable that no Ollama sets:
+    the derived template chats (date computed by Go) and states why it cannot think."""
+    template = read_template("ibm-granite-granite-3.3-2B-Instruct.jinja")
+    derived = derive_ollama_template(
+        template,
+        bos_token="<|end_of_text|>",
+        eos_token="<|end_of_text|>",
+        add_bos_token=False,
+        renderer=go_renderer,
+    )
+    assert derived.variant == "granite3.3" and not derived.thinking
+    assert derived.parity.status == "identical"
+    assert any("cannot be switched on" in w and "'thinking'" in w for w in derived.warnings)
+    assert "currentDate" in derived.go_template  # today's date, as strftime_now gives it
+
+
+@pytest.mark.parametrize("name", ["ibm-granite-granite-4.0.jinja", "ibm-granite-granite-4.1.jinja"])
+def test_granite_4_is_not_taken_for_granite_3(name):
+    from engine.template.families import detect_families
+
+    variants = [v.name for _, v in detect_families(read_template(name))]
+    assert "granite3.3" not in variants
