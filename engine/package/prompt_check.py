@@ -2,7 +2,9 @@
 
 For each probe Ollama is asked for one token (``num_predict`` 1) and reports
 ``prompt_eval_count``: every token of the prompt it rendered (Ollama ≥ 0.30:
-``cache_n + prompt_n``, ``llm/llama_server.go`` promptEvalCount). The same conversation
+``cache_n + prompt_n``, ``llm/llama_server.go`` promptEvalCount; before:
+``numPromptInputs``, set from the whole tokenized prompt in
+``runner/ollamarunner/runner.go`` NewSequence at v0.12.6). The same conversation
 is rendered with the model's own chat template (the Jinja the GGUF embeds) and tokenized
 by llama.cpp on the GGUF we wrote, in the chat child process (vocabulary only); BOS as
 the model wants it. Equal counts on every probe: the prompt Ollama builds is the one the
