@@ -59,18 +59,18 @@ def test_new_ollama_gets_no_go_template_when_the_jinja_wins(
 def test_new_ollama_keeps_an_equal_go_template_and_the_cli_says_which(
     tiny_models, make_ollama_double, tmp_path, capsys
 ):
-    """Qwen2.5: Jinja and Go template both offer tools and take tool results back (same
-    capabilities): Ollama 0.32 keeps the Go template. Llama 3.1: the Jinja offers tools,
-    the derived Go template does not: the Jinja runs, and both outputs say so."""
+    """Llama 3.1: the derived Go template carries tools and tool results like the Jinja
+    (same capabilities), so Ollama 0.32 keeps it. Mistral v3: the Jinja offers tools, the
+    derived Go template does not, so the Jinja runs; both outputs say which."""
     double = make_ollama_double("0.32.15")
     args = ["--type", "q8_0", "--host", double.url]
-    qwen = ["package", str(tiny_models("qwen2")), "--name", "tiny-qwen", *args]
-    assert main([*qwen, "--out", str(tmp_path / "a")]) == 0
-    assert double.calls("POST", "/api/create")[-1].body.get("template")
+    llama = ["package", str(tiny_models("llama3")), "--name", "tiny-l3", *args]
+    assert main([*llama, "--out", str(tmp_path / "a")]) == 0
+    assert ".Tools" in double.calls("POST", "/api/create")[-1].body["template"]
     out = capsys.readouterr().out
     assert GO in out
-    llama = ["package", str(tiny_models("llama3")), "--name", "tiny-l3", *args, "--json"]
-    assert main([*llama, "--out", str(tmp_path / "b")]) == 0
+    mistral = ["package", str(tiny_models("mistral")), "--name", "tiny-m", *args, "--json"]
+    assert main([*mistral, "--out", str(tmp_path / "b")]) == 0
     assert "template" not in double.calls("POST", "/api/create")[-1].body
     result = json.loads(capsys.readouterr().out)
     assert result["template_in_use"]["source"] == "jinja"
@@ -78,12 +78,14 @@ def test_new_ollama_keeps_an_equal_go_template_and_the_cli_says_which(
 
 
 @pytest.mark.parametrize("version", ["0.12.6", "0.32.15"])
-@pytest.mark.parametrize("family", ["qwen2", "llama3", "qwen3", "gemma3", "deepseek_r1_qwen"])
+@pytest.mark.parametrize(
+    "family", ["qwen2", "llama3", "qwen3", "gemma3", "deepseek_r1_qwen", "mistral"]
+)
 def test_prompt_tokens_match_the_models_own_template(
     family, version, tiny_models, make_ollama_double, tmp_path
 ):
-    """Go path (old server; Qwen2.5/Qwen3/Gemma on a new one) and Jinja path (Llama 3.1,
-    R1-Distill on a new one); Gemma writes its BOS in the template.
+    """Go path (old server; Qwen2.5, Qwen3, Llama 3.1, Gemma on a new one) and Jinja path
+    (R1-Distill, Mistral on a new one); Gemma and Llama write their BOS in the template.
     Ollama's prompt_eval_count equals llama.cpp's tokens of the model's own template."""
     double = make_ollama_double(version)
     result = _package(family, tiny_models, double, tmp_path)

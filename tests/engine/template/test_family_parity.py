@@ -183,3 +183,24 @@ def test_granite_4_is_not_taken_for_granite_3(name):
 
     variants = [v.name for _, v in detect_families(read_template(name))]
     assert "granite3.3" not in variants
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "meta-llama-Llama-3.1-8B-Instruct.jinja",
+        "meta-llama-Llama-3.2-3B-Instruct.jinja",
+        "meta-llama-Llama-3.3-70B-Instruct.jinja",
+    ],
+)
+def test_llama3x_go_template_carries_tools_like_its_jinja(name, go_renderer):
+    """Tools in the first user message (indent-4 JSON), the call as {"name", "parameters"},
+    the tool's answer as an ipython turn: identical, so older Ollama offers tools too and
+    Ollama 0.30+ keeps the Go template (same capabilities)."""
+    from engine.ollama.template_choice import ollama_prefers_jinja
+
+    template = read_template(name)
+    derived = derive_ollama_template(template, **LLAMA, renderer=go_renderer)
+    statuses = {c.name: c.status for c in derived.parity.cases}
+    assert statuses["tools_available"] == statuses["tool_round_trip"] == "identical"
+    assert not ollama_prefers_jinja(chat_template=template, go_template=derived.go_template)
