@@ -185,6 +185,11 @@ class ResultCard(Retranslating, Card):
             return self.tr(
                 "Ollama uses the derived Go template (NOT proven identical to the model's own)."
             )
+        if outcome.template_source == "default":
+            return self.tr(
+                "Ollama uses a chat template Tuneforge did not send: chats may be formatted "
+                "wrongly."
+            )
         return outcome.template_summary
 
     def _refresh_icon(self, *_args: Any) -> None:

@@ -1225,6 +1225,11 @@
         <source>Ollama uses the derived Go template (NOT proven identical to the model&apos;s own).</source>
         <translation>Ollama 使用推导出的 Go 模板（未能验证与模型自带模板一致）。</translation>
     </message>
+    <message>
+        <location filename="../../desktop/pages/package_result.py" line="190"/>
+        <source>Ollama uses a chat template Tuneforge did not send: chats may be formatted wrongly.</source>
+        <translation>Ollama 使用的对话模板并非 Tuneforge 提供的：对话格式可能不正确。</translation>
+    </message>
 </context>
 <context>
     <name>RunPanel</name>
