@@ -204,3 +204,10 @@ def test_llama3x_go_template_carries_tools_like_its_jinja(name, go_renderer):
     statuses = {c.name: c.status for c in derived.parity.cases}
     assert statuses["tools_available"] == statuses["tool_round_trip"] == "identical"
     assert not ollama_prefers_jinja(chat_template=template, go_template=derived.go_template)
+
+
+def test_mistral_says_why_its_go_template_has_no_tools(go_renderer):
+    template = read_template("mistralai-Mistral-Nemo-Instruct-2407.jinja")
+    derived = derive_ollama_template(template, **MISTRAL, renderer=go_renderer)
+    assert ".Tools" not in derived.go_template
+    assert any("9-character id" in w and "0.12.10" in w for w in derived.warnings)
