@@ -391,6 +391,7 @@ class PackageOutcome:
     # engine.package.prompt_check: (probe, Ollama's tokens, the model's own template's
     # tokens) of the first probe conversation whose prompt differs; None when all match
     prompt_mismatch: tuple[str, int, int] | None = None
+    prompt_not_checked: str = ""  # why the probes could not run (the engine's words)
 
 
 # The rows the page shows, per source kind (the engine's stage names, engine.package.STAGES).
@@ -408,6 +409,12 @@ def _prompt_mismatch(check: dict[str, Any] | None) -> tuple[str, int, int] | Non
         if not probe.get("ok"):
             return str(probe["name"]), int(probe.get("reported") or 0), int(probe["expected"])
     return None
+
+
+def _prompt_not_checked(check: dict[str, Any] | None) -> str:
+    if not check or check.get("status") != "not_run":
+        return ""
+    return str(check.get("problem") or "")
 
 
 def package_output_dir(request: PackageRequest) -> Path:
@@ -454,6 +461,7 @@ def package_job(request: PackageRequest, ctx: JobContext) -> PackageOutcome:
     in_use = result.template_in_use or {}
     return PackageOutcome(
         prompt_mismatch=_prompt_mismatch(result.prompt_check),
+        prompt_not_checked=_prompt_not_checked(result.prompt_check),
         name=result.name,
         gguf_path=Path(result.gguf_path),
         modelfile_path=Path(result.modelfile_path),

@@ -162,6 +162,12 @@ class ResultCard(Retranslating, Card):
                     "The model will see chats formatted differently from its training."
                 ).format(probe=probe, reported=reported, expected=expected)
             )
+        if outcome.prompt_not_checked:
+            notes.append(
+                self.tr("Ollama's prompt could not be checked: {reason}").format(
+                    reason=outcome.prompt_not_checked
+                )
+            )
         if outcome.smoke_ok:
             notes.append(
                 self.tr("It answered: “{reply}”").format(reply=_short(outcome.smoke_reply))

@@ -1202,31 +1202,36 @@
     </message>
     <message>
         <location filename="../../desktop/pages/package_result.py" line="167"/>
+        <source>Ollama&apos;s prompt could not be checked: {reason}</source>
+        <translation>无法检查 Ollama 构建的提示词：{reason}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_result.py" line="173"/>
         <source>It answered: “{reply}”</source>
         <translation>它回答：“{reply}”</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_result.py" line="171"/>
+        <location filename="../../desktop/pages/package_result.py" line="177"/>
         <source>The test chat looks wrong: {problems}</source>
         <translation>试聊结果异常：{problems}</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_result.py" line="181"/>
+        <location filename="../../desktop/pages/package_result.py" line="187"/>
         <source>Ollama uses the model&apos;s own chat template (rendered by llama.cpp).</source>
         <translation>Ollama 使用模型自带的对话模板（由 llama.cpp 渲染）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_result.py" line="183"/>
+        <location filename="../../desktop/pages/package_result.py" line="189"/>
         <source>Ollama uses the derived Go template (proven identical).</source>
         <translation>Ollama 使用推导出的 Go 模板（已验证完全一致）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_result.py" line="186"/>
+        <location filename="../../desktop/pages/package_result.py" line="192"/>
         <source>Ollama uses the derived Go template (NOT proven identical to the model&apos;s own).</source>
         <translation>Ollama 使用推导出的 Go 模板（未能验证与模型自带模板一致）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_result.py" line="190"/>
+        <location filename="../../desktop/pages/package_result.py" line="196"/>
         <source>Ollama uses a chat template Tuneforge did not send: chats may be formatted wrongly.</source>
         <translation>Ollama 使用的对话模板并非 Tuneforge 提供的：对话格式可能不正确。</translation>
     </message>

@@ -237,3 +237,27 @@ def test_result_card_reports_a_prompt_mismatch_as_a_template_problem(qtbot, tmp_
     assert "Template problem: for the test conversation “two turns”" in card.note.text()
     assert "has 39 tokens, the model's own chat template gives 41" in card.note.text()
     assert card.note.property("role") == "warning"
+
+
+def test_result_card_says_when_the_prompt_could_not_be_checked(qtbot, tmp_path):
+    from desktop import backend
+    from desktop.pages.package_result import ResultCard
+
+    reason = "Ollama could not answer the prompt probes: llama-server chat error: boom"
+    check = {"status": "not_run", "problem": reason, "probes": []}
+    assert backend._prompt_not_checked(check) == reason
+    assert backend._prompt_not_checked({"status": "identical", "probes": []}) == ""
+    card = ResultCard()
+    qtbot.addWidget(card)
+    card.show_outcome(
+        backend.PackageOutcome(
+            name="m:latest",
+            gguf_path=tmp_path / "m.gguf",
+            modelfile_path=tmp_path / "Modelfile",
+            gguf_bytes=1,
+            registered=True,
+            smoke_ok=True,
+            prompt_not_checked=reason,
+        )
+    )
+    assert f"Ollama's prompt could not be checked: {reason}" in card.note.text()

@@ -124,3 +124,23 @@ def test_a_wrong_template_is_reported_as_a_template_problem(
     check = json.loads(capsys.readouterr().out)["prompt_check"]
     assert check["status"] == "mismatch"
     assert any(p["reported"] < p["expected"] for p in check["probes"])
+
+
+def test_llama_server_failures_after_registration_are_reported_not_fatal(
+    tiny_models, make_ollama_double, tmp_path, capsys
+):
+    """Ollama 0.32 registers the model, then llama-server answers every chat with its
+    peg-native parser error: the probes and the smoke chat say so, the command exits 0."""
+    double = make_ollama_double("0.32.15")
+    double.faults.llama_server_error = (
+        "The model produced output that does not match the expected peg-native format"
+    )
+    args = ["package", str(tiny_models("qwen2")), "--name", "tiny-qwen", "--type", "q8_0"]
+    assert main([*args, "--host", double.url, "--out", str(tmp_path / "a"), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["registered"] is True
+    assert result["template_in_use"]["source"] == "go"
+    check = result["prompt_check"]
+    assert check["status"] == "not_run" and "llama-server chat error" in check["problem"]
+    assert result["smoke"]["ran"] is False
+    assert "peg-native" in result["smoke"]["problems"][0]
