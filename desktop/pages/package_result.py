@@ -135,7 +135,7 @@ class ResultCard(Retranslating, Card):
     def show_outcome(self, outcome: Any) -> None:
         """Show an ``engine.package.PackageResult``."""
         self.outcome = outcome
-        ok = outcome.registered and outcome.smoke_ok is not False
+        ok = _looks_ok(outcome)
         self._refresh_icon()
         if outcome.registered:
             self.title.setText(self.tr("{name} is ready in Ollama").format(name=outcome.name))
@@ -151,6 +151,24 @@ class ResultCard(Retranslating, Card):
         notes: list[str] = []
         if not outcome.registered and outcome.register_note:
             notes.append(outcome.register_note)
+        template_note = self._template_note(outcome)
+        if template_note:
+            notes.append(template_note)
+        if outcome.prompt_mismatch:
+            probe, reported, expected = outcome.prompt_mismatch
+            notes.append(
+                self.tr(
+                    "Template problem: for the test conversation “{probe}” Ollama's prompt "
+                    "has {reported} tokens, the model's own chat template gives {expected}. "
+                    "The model will see chats formatted differently from its training."
+                ).format(probe=probe, reported=reported, expected=expected)
+            )
+        if outcome.prompt_not_checked:
+            notes.append(
+                self.tr("Ollama's prompt could not be checked: {reason}").format(
+                    reason=outcome.prompt_not_checked
+                )
+            )
         if outcome.smoke_ok:
             notes.append(
                 self.tr("It answered: “{reply}”").format(reply=_short(outcome.smoke.reply))
@@ -164,11 +182,32 @@ class ResultCard(Retranslating, Card):
         self.copy_button.setToolTip(self.command())
         self._copy_label()
 
+    def _template_note(self, outcome: Any) -> str:
+        """Which chat template Ollama runs, read back after the create."""
+        if outcome.template_source == "jinja":
+            return self.tr("Ollama uses the model's own chat template (rendered by llama.cpp).")
+        if outcome.template_source == "go" and outcome.template_proven:
+            return self.tr("Ollama uses the derived Go template (proven identical).")
+        if outcome.template_source == "go":
+            return self.tr(
+                "Ollama uses the derived Go template (NOT proven identical to the model's own)."
+            )
+        if outcome.template_source == "default":
+            return self.tr(
+                "Ollama uses a chat template Tuneforge did not send: chats may be formatted "
+                "wrongly."
+            )
+        return outcome.template_summary
+
     def _refresh_icon(self, *_args: Any) -> None:
         outcome = self.outcome
-        ok = outcome is None or (outcome.registered and outcome.smoke_ok is not False)
+        ok = outcome is None or _looks_ok(outcome)
         name, token = ("check-circle", "success") if ok else ("alert", "warning")
         self.icon.setPixmap(theme.svg_pixmap(name, 36, theme.color(token)))
+
+
+def _looks_ok(outcome: Any) -> bool:
+    return outcome.registered and outcome.smoke_ok is not False and outcome.prompt_mismatch is None
 
 
 def _short(text: str, limit: int = 240) -> str:

@@ -34,9 +34,16 @@ class ChildLlamaBackend:
     """One GGUF loaded by a llama.cpp child process. Calls are serialized."""
 
     def __init__(
-        self, gguf_path: Path, *, n_ctx: int = 4096, chat_template: str | None = None
+        self,
+        gguf_path: Path,
+        *,
+        n_ctx: int = 4096,
+        chat_template: str | None = None,
+        vocab_only: bool = False,
     ) -> None:
+        """``vocab_only``: the tokenizer only, for ``render`` and ``prompt_tokens``."""
         self.path = Path(gguf_path)
+        self._vocab_only = vocab_only
         if not self.path.is_file():
             raise InputError("the GGUF file does not exist", path=self.path)
         self._n_ctx_wanted = n_ctx
@@ -71,6 +78,7 @@ class ChildLlamaBackend:
             "path": str(self.path),
             "n_ctx": self._n_ctx_wanted,
             "template": self._template_given,
+            "vocab_only": self._vocab_only,
         }
         reply = self._ask(request, stage="loading")
         if reply["event"] == "error":

@@ -43,7 +43,9 @@ class LlamaChatBackend:
         chat_template: str | None = None,
         n_threads: int | None = None,
         n_gpu_layers: int = 0,
+        vocab_only: bool = False,
     ) -> None:
+        """``vocab_only``: load the tokenizer only (render and tokenize, no chat)."""
         self.path = Path(gguf_path)
         if not self.path.is_file():
             raise InputError("the GGUF file does not exist", path=self.path)
@@ -66,6 +68,7 @@ class LlamaChatBackend:
                 n_ctx=n_ctx,
                 n_threads=n_threads or max(1, (os.cpu_count() or 2) // 2),
                 n_gpu_layers=n_gpu_layers,
+                vocab_only=vocab_only,
                 verbose=False,
             )
         except (ValueError, RuntimeError) as exc:

@@ -123,7 +123,10 @@ def main() -> int:
         from engine.chat.llama_backend import LlamaChatBackend
 
         backend = LlamaChatBackend(
-            Path(first["path"]), n_ctx=int(first["n_ctx"]), chat_template=first.get("template")
+            Path(first["path"]),
+            n_ctx=int(first["n_ctx"]),
+            chat_template=first.get("template"),
+            vocab_only=bool(first.get("vocab_only")),
         )
     except Exception as exc:  # every failure goes back as a structured error
         send({"event": "error", "error": _error(exc)})

@@ -111,8 +111,21 @@ def run(args: argparse.Namespace) -> int:
     )
     if result.registered:
         print(f"Ollama        registered as {result.name}  →  ollama run {result.name}")
+        if result.template_in_use:
+            print(f"              {result.template_in_use['summary']}")
     else:
         print(f"Ollama        not added. {_sentence(result.register_note or '')}")
+    check = result.prompt_check
+    if check is not None:
+        if check["status"] == "identical":
+            print(
+                f"prompt        identical: Ollama's prompt tokens = the model's own template "
+                f"on {len(check['probes'])} probe conversations"
+            )
+        elif check["status"] == "mismatch":
+            print(f"prompt        TEMPLATE PROBLEM: {check['problem']}")
+        else:
+            print(f"prompt        not checked: {check['problem']}")
     if result.smoke is not None and not result.smoke.ran:
         print(f"smoke chat    not run: {'; '.join(result.smoke.problems)}")
     elif result.smoke is not None:

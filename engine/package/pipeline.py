@@ -78,10 +78,13 @@ def package_job(spec: PackageSpec, ctx: JobContext) -> PackageResult:
         timings[Stage.MODELFILE] = time.monotonic() - t0
         ctx.check_cancelled()
 
-        registered, note, registered_name = _register(
+        registered, note, registered_name, in_use = _register(
             spec, name, gguf_path, sha256, modelfile, ctx, timings
         )
         written.clear()  # complete and registered (or deliberately not): keep everything
+        prompt_check = _prompt_check(
+            spec, registered_name if registered else None, modelfile, gguf_path, ctx
+        )
         smoke = _smoke(
             spec, registered_name if registered else None, gguf_path, derived, ctx, timings
         )
@@ -109,6 +112,8 @@ def package_job(spec: PackageSpec, ctx: JobContext) -> PackageResult:
         parity=parity,
         registered=registered,
         register_note=note,
+        template_in_use=in_use.to_dict() if in_use is not None else None,
+        prompt_check=prompt_check.to_dict() if prompt_check is not None else None,
         smoke=smoke,
         stage_seconds=timings,
         warnings=tuple(warnings),
@@ -249,34 +254,70 @@ def _register(
     modelfile: Any,
     ctx: JobContext,
     timings: dict[str, float],
-) -> tuple[bool, str | None, str]:
+) -> tuple[bool, str | None, str, Any]:
     """Upload + create with one client (GET /api/version is asked once); with no Ollama
-    the files stay and the note says how to register them by hand."""
+    the files stay and the note says how to register them by hand. On Ollama 0.30+ the Go
+    template is sent only where Ollama would use it; afterwards ``/api/show`` says which
+    template runs (``TemplateInUse``)."""
     by_hand = f'ollama create {name} -f "{gguf_path.parent / "Modelfile"}"'
     if not spec.register:
-        return False, f"only the files were made, as asked; to add it to Ollama: {by_hand}", name
+        note = f"only the files were made, as asked; to add it to Ollama: {by_hand}"
+        return False, note, name, None
     from engine.ollama import OllamaClient, RegisterSpec, register_job
+    from engine.ollama.template_choice import plan_template
+    from engine.package.template_use import embedded_chat_template, read_back_template
 
     with OllamaClient(spec.host) as client:
         status = client.status()
         if not status.running:
             note = f"{status.message}. The files are ready; once Ollama runs: {by_hand}"
             ctx.warn(note)
-            return False, note, name
+            return False, note, name, None
+        chat_template = embedded_chat_template(gguf_path)
+        plan = plan_template(
+            server_version=status.version or "",
+            go_template=modelfile.template,
+            chat_template=chat_template,
+        )
+        ctx.log(f"template: {plan.reason}")
+        sent = modelfile.template if plan.send_go_template else None
         t0 = time.monotonic()
         result = register_job(
             RegisterSpec(
                 gguf_path=gguf_path,
                 name=name,
                 gguf_sha256=sha256,
-                modelfile=replace(modelfile, derivation=None),  # the Modelfile as written
+                # the Modelfile as written, less the template where Ollama would not use it
+                modelfile=replace(modelfile, derivation=None, template=sent),
                 host=spec.host,
             ),
             ctx.stage(Stage.CREATE, renames=_REGISTER_UPLOAD_STAGES, log_other_stages=True),
             client=client,
         )
-    timings["upload+create"] = time.monotonic() - t0
-    return True, None, result.name
+        timings["upload+create"] = time.monotonic() - t0
+        in_use = read_back_template(client, result, sent, chat_template, modelfile, ctx)
+    return True, None, result.name, in_use
+
+
+def _prompt_check(
+    spec: PackageSpec, registered_name: str | None, modelfile: Any, gguf_path: Path, ctx: JobContext
+) -> Any:
+    """Ollama's prompt token counts against the model's own template (prompt_check)."""
+    if not spec.smoke or not registered_name:
+        return None
+    from engine.package.prompt_check import check_prompt_tokens
+
+    ctx.progress(Stage.SMOKE, 0, 0)
+    check = check_prompt_tokens(
+        model=registered_name, host=spec.host, gguf_path=gguf_path, system=modelfile.system, ctx=ctx
+    )
+    if check.status == "identical":
+        ctx.log(
+            f"prompt tokens: Ollama's prompt matches the model's own template ({len(check.probes)} probes)"
+        )
+    elif check.problem:
+        ctx.warn(f"prompt tokens: {check.problem}")
+    return check
 
 
 def _smoke(

@@ -57,6 +57,11 @@ class PackageResult:
     registered: bool
     register_note: str | None  # why it was not registered, and how to do it by hand
     smoke: SmokeResult | None
+    # engine.ollama.template_choice.TemplateInUse.to_dict(): which template Ollama runs
+    template_in_use: dict[str, Any] | None = None
+    # engine.package.prompt_check.PromptCheck.to_dict(): Ollama's prompt token counts
+    # against the model's own template; None when not run (not registered, --no-smoke)
+    prompt_check: dict[str, Any] | None = None
     stage_seconds: dict[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
 
@@ -64,6 +69,40 @@ class PackageResult:
     def smoke_ok(self) -> bool | None:
         """The smoke chat's verdict; None when it was not asked for or could not run."""
         return None if self.smoke is None or not self.smoke.ran else self.smoke.ok
+
+    @property
+    def template_source(self) -> str | None:
+        """Which chat template Ollama runs: "jinja", "go", "default"; None when not known."""
+        return (self.template_in_use or {}).get("source")
+
+    @property
+    def template_proven(self) -> bool:
+        return bool((self.template_in_use or {}).get("proven"))
+
+    @property
+    def template_summary(self) -> str:
+        """The engine's English sentence about the template in use."""
+        return str((self.template_in_use or {}).get("summary") or "")
+
+    @property
+    def prompt_mismatch(self) -> tuple[str, int, int] | None:
+        """(probe, Ollama's prompt tokens, the model's own template's tokens) of the first
+        probe conversation whose prompt differs; None when all match or none ran."""
+        check = self.prompt_check
+        if not check or check.get("status") != "mismatch":
+            return None
+        for probe in check.get("probes") or ():
+            if not probe.get("ok"):
+                return str(probe["name"]), int(probe.get("reported") or 0), int(probe["expected"])
+        return None
+
+    @property
+    def prompt_not_checked(self) -> str:
+        """Why the probe conversations could not run ("" when they ran or were not asked)."""
+        check = self.prompt_check
+        if not check or check.get("status") != "not_run":
+            return ""
+        return str(check.get("problem") or "")
 
 
 def safe_file_stem(name: str) -> str:

@@ -220,6 +220,17 @@ PARITY_CONVERSATIONS: tuple[Conversation, ...] = (
         turns=(Turn(role="user", content="Say hello without thinking."),),
     ),
     Conversation(
+        name="thinking_off_history",
+        description="thinking switched off, with an earlier answer in the conversation",
+        needs=frozenset({"thinking"}),
+        think=False,
+        turns=(
+            Turn(role="user", content="Hi"),
+            Turn(role="assistant", content="Hello! How can I help?"),
+            Turn(role="user", content="Say hello without thinking."),
+        ),
+    ),
+    Conversation(
         name="tools_available",
         description="a tool list in the request",
         needs=frozenset({"tools"}),

@@ -309,6 +309,7 @@ def derive_ollama_template(
 def _kept(warnings: list[str], chosen: DerivedTemplate) -> list[str]:
     """Warnings worth keeping once a candidate passed: not the other candidates' failures."""
     notes = [w for w in warnings if w.startswith("parity not checked")]
+    notes += chosen.warnings  # the family's caveats
     if chosen.family == GENERIC:
         notes.append(
             "the chat template is not one of the known families; the Ollama template was "
@@ -334,6 +335,7 @@ def _family_candidate(
         thinking=family.thinking_tags is not None,
         thinking_tags=family.thinking_tags,
         leading_bos=leading_bos,
+        warnings=family.caveats,
     )
 
 

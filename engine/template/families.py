@@ -60,6 +60,9 @@ class Family:
     stops: tuple[str, ...]
     variants: tuple[Variant, ...]
     holes: Mapping[str, Mapping[str, Any]]
+    # what the Go template cannot do that the Jinja does (Go's text/template has no string
+    # functions): said with the derived template, not hidden behind a passed parity check
+    caveats: tuple[str, ...] = ()
 
 
 @functools.lru_cache(maxsize=1)
@@ -84,6 +87,7 @@ def load_families() -> tuple[Family, ...]:
                     for v in item["variants"]
                 ),
                 holes=item.get("holes", {}),
+                caveats=tuple(item.get("caveats", ())),
             )
         )
     return tuple(out)

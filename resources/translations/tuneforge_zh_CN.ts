@@ -1196,14 +1196,44 @@
         <translation>{file} · {size}</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_result.py" line="156"/>
+        <location filename="../../desktop/pages/package_result.py" line="161"/>
+        <source>Template problem: for the test conversation “{probe}” Ollama&apos;s prompt has {reported} tokens, the model&apos;s own chat template gives {expected}. The model will see chats formatted differently from its training.</source>
+        <translation>模板有问题：对于测试对话“{probe}”，Ollama 构建的提示词有 {reported} 个词元，而模型自带的对话模板给出 {expected} 个。模型看到的对话格式将与训练时不同。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_result.py" line="168"/>
+        <source>Ollama&apos;s prompt could not be checked: {reason}</source>
+        <translation>无法检查 Ollama 构建的提示词：{reason}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_result.py" line="174"/>
         <source>It answered: “{reply}”</source>
         <translation>它回答：“{reply}”</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_result.py" line="160"/>
+        <location filename="../../desktop/pages/package_result.py" line="178"/>
         <source>The test chat looks wrong: {problems}</source>
         <translation>试聊结果异常：{problems}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_result.py" line="188"/>
+        <source>Ollama uses the model&apos;s own chat template (rendered by llama.cpp).</source>
+        <translation>Ollama 使用模型自带的对话模板（由 llama.cpp 渲染）。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_result.py" line="190"/>
+        <source>Ollama uses the derived Go template (proven identical).</source>
+        <translation>Ollama 使用推导出的 Go 模板（已验证完全一致）。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_result.py" line="193"/>
+        <source>Ollama uses the derived Go template (NOT proven identical to the model&apos;s own).</source>
+        <translation>Ollama 使用推导出的 Go 模板（未能验证与模型自带模板一致）。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/package_result.py" line="197"/>
+        <source>Ollama uses a chat template Tuneforge did not send: chats may be formatted wrongly.</source>
+        <translation>Ollama 使用的对话模板并非 Tuneforge 提供的：对话格式可能不正确。</translation>
     </message>
 </context>
 <context>

@@ -80,6 +80,9 @@ def test_drop_create_list_and_chat(make_window, qtbot, ollama_double, tiny_model
     assert outcome.smoke_ok is True, outcome.smoke.problems
     assert all(page.stages.state_of(k) == "done" for k in page.stages.stage_keys())
     assert page.result.title.text() == f"{MODEL}:latest is ready in Ollama"
+    assert outcome.template_source == "go" and outcome.template_proven
+    assert "Ollama uses the derived Go template (proven identical)." in page.result.note.text()
+    assert outcome.prompt_mismatch is None  # Ollama's prompt tokens = the model's own
     assert [m.name for m in ollama_double.store.models.values()] == [f"{MODEL}:latest"]
 
     qtbot.mouseClick(page.result.copy_button, Qt.MouseButton.LeftButton)
@@ -191,3 +194,62 @@ def test_adapter_asks_for_its_base_then_merges(
     assert page.mode == "done", page.progress.log_line.text()
     assert page.outcome.registered and page.outcome.smoke_ok is True
     assert [m.name for m in ollama_double.store.models.values()] == ["tiny-lora:latest"]
+
+
+def _result(tmp_path, **fields):
+    """An engine ``PackageResult`` of a registered model whose smoke chat answered."""
+    from engine.package import PackageResult
+    from engine.package.smoke import SmokeResult
+
+    smoke = SmokeResult(ok=True, reply="Hi!", thinking="", done_reason="stop", eval_count=3)
+    return PackageResult(
+        name="m:latest", out_dir=tmp_path, gguf_path=tmp_path / "m.gguf",
+        modelfile_path=tmp_path / "Modelfile", sha256="0" * 64, size_bytes=1, file_type="Q8_0",
+        template_family=None, parity=None, registered=True, register_note=None, smoke=smoke,
+        **fields,
+    )  # fmt: skip
+
+
+def test_result_card_says_when_ollama_runs_the_models_own_template(qtbot, tmp_path):
+    """Ollama ≥ 0.30 may render the GGUF's Jinja instead of our Go template: the card says so."""
+    from desktop.pages.package_result import ResultCard
+
+    card = ResultCard()
+    qtbot.addWidget(card)
+    in_use = {"source": "jinja", "proven": True, "summary": "(engine text)"}
+    card.show_outcome(_result(tmp_path, template_in_use=in_use))
+    assert "Ollama uses the model's own chat template (rendered by llama.cpp)." in card.note.text()
+
+
+def test_result_card_reports_a_prompt_mismatch_as_a_template_problem(qtbot, tmp_path):
+    from desktop.pages.package_result import ResultCard
+
+    card = ResultCard()
+    qtbot.addWidget(card)
+    check = {"status": "mismatch", "probes": [
+        {"name": "one question", "expected": 20, "reported": 20, "ok": True},
+        {"name": "two turns", "expected": 41, "reported": 39, "ok": False},
+    ]}  # fmt: skip
+    result = _result(tmp_path, template_in_use={"source": "go", "proven": True}, prompt_check=check)
+    assert result.prompt_mismatch == ("two turns", 39, 41)
+    card.show_outcome(result)
+    assert "Template problem: for the test conversation “two turns”" in card.note.text()
+    assert "has 39 tokens, the model's own chat template gives 41" in card.note.text()
+    assert card.note.property("role") == "warning"
+
+
+def test_result_card_says_when_the_prompt_could_not_be_checked(qtbot, tmp_path):
+    from desktop.pages.package_result import ResultCard
+
+    reason = "Ollama could not answer the prompt probes: llama-server chat error: boom"
+    check = {"status": "not_run", "problem": reason, "probes": []}
+    result = _result(tmp_path, prompt_check=check)
+    assert result.prompt_not_checked == reason
+    assert (
+        _result(tmp_path, prompt_check={"status": "identical", "probes": []}).prompt_not_checked
+        == ""
+    )
+    card = ResultCard()
+    qtbot.addWidget(card)
+    card.show_outcome(result)
+    assert f"Ollama's prompt could not be checked: {reason}" in card.note.text()

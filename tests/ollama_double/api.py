@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from tests.ollama_double.gguf_info import GGUFInfo, human_number
 from tests.ollama_double.names import display, key, parse_name
 from tests.ollama_double.params import go_value
+from tests.ollama_double.selection import LLAMA_SERVER_SINCE, Selection, select
 
 if TYPE_CHECKING:
     from tests.ollama_double.server import OllamaDouble, _Handler
@@ -40,6 +41,7 @@ class StoredModel:
     info: GGUFInfo
     gguf_digest: str
     template: str = ""
+    chat_template: str = ""  # the GGUF's tokenizer.chat_template
     system: str = ""
     parameters: dict[str, Any] = field(default_factory=dict)
     messages: list[dict[str, str]] = field(default_factory=list)
@@ -51,17 +53,15 @@ class StoredModel:
     def name(self) -> str:
         return display(self.parts)
 
-    @property
-    def capabilities(self) -> list[str]:
-        # Simplified from server/images.go Capabilities + thinking/template.go InferTags:
-        # "thinking" when the template renders .Thinking between <think> tags (guess: the
-        # real check walks the parsed template's range over .Messages).
-        caps = ["completion"]
-        if ".Tools" in self.template:
-            caps.append("tools")
-        if ".Thinking" in self.template and "<think>" in self.template:
-            caps.append("thinking")
-        return caps
+    def selection(self, double: OllamaDouble) -> Selection:
+        """Which template runs and the capabilities /api/show reports (see .selection)."""
+        return select(
+            version=double.version_tuple,
+            go_template=self.template,
+            chat_template=self.chat_template,
+            default_template=DEFAULT_TEMPLATE,
+            go_template_env=double.go_template_env,
+        )
 
     @property
     def size(self) -> int:
@@ -256,13 +256,19 @@ def show(h: _Handler) -> None:
         for k, v in sorted(model.parameters.items())
         for item in (v if isinstance(v, list) else [v])
     )
+    chosen = model.selection(h.double)
+    model_info = dict(model.info.model_info)
+    if h.double.version_tuple >= LLAMA_SERVER_SINCE:
+        # routes.go GetModelInfo at v0.32: the chat template is not repeated in model_info
+        model_info.pop("tokenizer.chat_template", None)
     body: dict[str, Any] = {
         "modelfile": _modelfile_text(h.double, model),
         "parameters": params,
-        "template": model.template or DEFAULT_TEMPLATE,
+        # routes.go selectedModelTemplate (≥ 0.30): the Jinja text when llama-server renders
+        "template": chosen.shown_template,
         "details": _details(model),
-        "model_info": model.info.model_info,
-        "capabilities": model.capabilities,
+        "model_info": model_info,
+        "capabilities": chosen.capabilities,
         "modified_at": model.modified_at.isoformat(),
     }
     if model.system:

@@ -21,9 +21,11 @@ from tests.ollama_double.gotemplate import go_template_error
 from tests.ollama_double.modelfile import ModelfileError, parse_modelfile
 from tests.ollama_double.names import parse_name
 from tests.ollama_double.params import create_violations, from_modelfile
+from tests.ollama_double.rewrite import rewritten_gguf
+from tests.ollama_double.selection import LLAMA_SERVER_SINCE
 
 if TYPE_CHECKING:
-    from tests.ollama_double.server import OllamaDouble, _Handler
+    from tests.ollama_double.server import _Handler
 
 JSON_FORM_SINCE = (0, 5, 5)
 
@@ -52,11 +54,6 @@ class _Wait:
             self.h.send_json(200, self.latest)
 
 
-def _version(double: OllamaDouble) -> tuple[int, ...]:
-    nums = [int(x) for x in double.version.split("-")[0].split(".")[:3]]
-    return tuple(nums) if tuple(nums) != (0, 0, 0) else (999, 0, 0)
-
-
 def create(h: _Handler) -> None:
     data, err = h.read_json()
     h.record(data)
@@ -66,7 +63,7 @@ def create(h: _Handler) -> None:
     if not isinstance(data, dict):
         h.send_error_json(400, "json: cannot unmarshal into api.CreateRequest")
         return
-    if _version(h.double) >= JSON_FORM_SINCE:
+    if h.double.version_tuple >= JSON_FORM_SINCE:
         _create_json(h, data)
     else:
         _create_legacy(h, data)
@@ -127,6 +124,10 @@ def _create_json(h: _Handler, data: dict[str, Any]) -> None:
         model_path = _detect_gguf(h, out, files)
         digest = files[model_path]
         info, layer = _gguf_layer(h, out, digest, streaming_started=True)
+        model_status = f"using existing layer {layer.digest}"  # NewLayerFromLayer
+        if h.double.version_tuple >= LLAMA_SERVER_SINCE:
+            layer, model_status = _rewrite_with_llama_quantize(h, out, layer)
+            info = read_gguf_info(h.double.blob_path(layer.digest))
         for problem in create_violations(data.get("parameters")):
             h.double.violation(f"create {name!r}: {problem}")
         _finish(
@@ -135,6 +136,7 @@ def _create_json(h: _Handler, data: dict[str, Any]) -> None:
             parts,
             info=info,
             model_layer=layer,
+            model_status=model_status,
             template=_text(data.get("template")),
             system=_text(data.get("system")),
             parameters=data.get("parameters") or {},
@@ -189,6 +191,15 @@ def _gguf_layer(h: _Handler, out: Any, digest: str, *, streaming_started: bool) 
     return info, layer
 
 
+def _rewrite_with_llama_quantize(h: _Handler, out: Any, layer: Layer) -> tuple[Layer, str]:
+    """create.go copyLayerWithLlamaQuantize (≥ 0.30): the stored GGUF is a rewritten copy
+    with a new digest (see :mod:`.rewrite`)."""
+    content = rewritten_gguf(h.double.blob_path(layer.digest))
+    _emit(h, out, "verifying conversion")
+    new_layer, status = h.double.store.add_layer(layer.media_type, content)
+    return new_layer, status
+
+
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
@@ -209,6 +220,7 @@ def _finish(
     info: Any,
     model_layer: Layer,
     template: str,
+    model_status: str | None = None,
     system: str,
     parameters: dict[str, Any],
     messages: list[dict[str, str]],
@@ -217,7 +229,7 @@ def _finish(
     """create.go createModel: layers for template/system/license/params/messages, their
     status lines, "writing manifest", then "success"."""
     store = h.double.store
-    statuses = [f"using existing layer {model_layer.digest}"]
+    statuses = [model_status or f"using existing layer {model_layer.digest}"]
     layers = [model_layer]
     if template:
         problem = go_template_error(template)
@@ -253,6 +265,7 @@ def _finish(
             info=info,
             gguf_digest=model_layer.digest,
             template=template,
+            chat_template=str(info.model_info.get("tokenizer.chat_template") or ""),
             system=system,
             parameters=dict(parameters),
             messages=[

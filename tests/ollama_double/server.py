@@ -40,6 +40,13 @@ class Faults:
     chat_error: str = "injected failure (test double)"
     chat_first_chunk_delay: float = 0.0  # seconds, like a model that is loading
     upload_bytes_per_second: float | None = None  # read uploads this slowly
+    # Ollama ≥ 0.30 only (llm/llama_server.go Chat): llama-server's error, which Ollama
+    # answers as 500 {"error": "llama-server chat error: …"} before any output, or as a
+    # final error line after some; and a stream that llama-server ends without a
+    # finish_reason, which Ollama passes on as a chat stream that ends without "done".
+    llama_server_error: str | None = None
+    llama_server_error_after_chunks: int = 0
+    stream_ends_without_done: bool = False
 
 
 @dataclass
@@ -54,11 +61,16 @@ class OllamaDouble:
     """Start with ``with OllamaDouble(tmp_dir, version="0.12.6") as double:``;
     ``double.url`` is the base URL; ``double.requests`` records every request."""
 
-    def __init__(self, root: Path, *, version: str = "0.12.6") -> None:
+    def __init__(
+        self, root: Path, *, version: str = "0.12.6", go_template_env: bool | None = None
+    ) -> None:
         self.root = Path(root)
         self.blobs_dir = self.root / "models" / "blobs"
         self.blobs_dir.mkdir(parents=True, exist_ok=True)
-        self.version = version  # what the double behaves like
+        self.version = version  # what the double behaves like (< 0.30 or ≥ 0.30)
+        # OLLAMA_GO_TEMPLATE on a ≥ 0.30 server: None = unset (capabilities decide),
+        # True = always the Go template, False = never (envconfig/config.go GoTemplate)
+        self.go_template_env = go_template_env
         # what GET /api/version says, if different (a proxy, a build with a wrong version)
         self.reported_version: str | None = None
         self.faults = Faults()
@@ -66,6 +78,8 @@ class OllamaDouble:
         self.violations: list[str] = []
         self.aborted_uploads = 0
         self.chat_disconnects = 0
+        self.inexact_prompt_counts = 0  # chats counted without the Go renderer
+        self.last_prompt: str | None = None  # the prompt text the last chat rendered
         self.store = api.ModelStore(self)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -98,6 +112,12 @@ class OllamaDouble:
         assert self._server is not None, "start the double first"
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
+
+    @property
+    def version_tuple(self) -> tuple[int, ...]:
+        """(0, 0, 0) (a development build) behaves like the newest."""
+        nums = tuple(int(x) for x in self.version.split("-")[0].split(".")[:3])
+        return nums if nums != (0, 0, 0) else (999, 0, 0)
 
     # -- what tests look at ----------------------------------------------------------
     def blob_path(self, digest: str) -> Path:

@@ -78,6 +78,17 @@ MORE_TEMPLATES = [
         {"bos_token": "<bos>", "eos_token": "<eos>", "add_bos_token": True},
         "gemma",
     ),
+    # a thinking family without a hand-written Go template before issue 19
+    (
+        "HuggingFaceTB-SmolLM3-3B.jinja",
+        {"bos_token": None, "eos_token": "<|im_end|>", "add_bos_token": False},
+        "smollm3",
+    ),
+    (
+        "ibm-granite-granite-3.3-2B-Instruct.jinja",
+        {"bos_token": "<|end_of_text|>", "eos_token": "<|end_of_text|>", "add_bos_token": False},
+        "granite3.3",
+    ),
 ]
 
 
@@ -132,3 +143,71 @@ def test_cli_check_json_and_show(tiny_models, go_renderer, capsys):
     assert "{{ .Thinking }}" in capsys.readouterr().out
     assert cli_main(["template", "check", str(model)]) == 0
     assert "identical" in capsys.readouterr().out
+
+
+def test_smollm3_thinks_like_its_own_template_and_says_what_go_cannot(go_renderer):
+    """Thinking on by default, off with think=false (an empty think block in every
+    assistant turn), earlier thinking kept: all shown by the parity cases; what Go's
+    text/template cannot do (read /think in the system text) is said, not hidden."""
+    template = read_template("HuggingFaceTB-SmolLM3-3B.jinja")
+    derived = derive_ollama_template(
+        template, bos_token=None, eos_token="<|im_end|>", add_bos_token=False, renderer=go_renderer
+    )
+    assert derived.thinking_tags == ("<think>", "</think>")
+    statuses = {c.name: c.status for c in derived.parity.cases}
+    assert statuses["assistant_thinking"] == statuses["thinking_off"] == "identical"
+    assert any("/no_think" in w for w in derived.warnings)
+    assert "Reasoning Mode: " in derived.go_template and "[[" not in derived.go_template
+
+
+def test_granite33_chats_without_thinking_and_says_why(go_renderer):
+    """Granite 3.3 switches thinking with its own `thinking` variable that no Ollama sets:
+    the derived template chats (date computed by Go) and states why it cannot think."""
+    template = read_template("ibm-granite-granite-3.3-2B-Instruct.jinja")
+    derived = derive_ollama_template(
+        template,
+        bos_token="<|end_of_text|>",
+        eos_token="<|end_of_text|>",
+        add_bos_token=False,
+        renderer=go_renderer,
+    )
+    assert derived.variant == "granite3.3" and not derived.thinking
+    assert derived.parity.status == "identical"
+    assert any("cannot be switched on" in w and "'thinking'" in w for w in derived.warnings)
+    assert "currentDate" in derived.go_template  # today's date, as strftime_now gives it
+
+
+@pytest.mark.parametrize("name", ["ibm-granite-granite-4.0.jinja", "ibm-granite-granite-4.1.jinja"])
+def test_granite_4_is_not_taken_for_granite_3(name):
+    from engine.template.families import detect_families
+
+    variants = [v.name for _, v in detect_families(read_template(name))]
+    assert "granite3.3" not in variants
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "meta-llama-Llama-3.1-8B-Instruct.jinja",
+        "meta-llama-Llama-3.2-3B-Instruct.jinja",
+        "meta-llama-Llama-3.3-70B-Instruct.jinja",
+    ],
+)
+def test_llama3x_go_template_carries_tools_like_its_jinja(name, go_renderer):
+    """Tools in the first user message (indent-4 JSON), the call as {"name", "parameters"},
+    the tool's answer as an ipython turn: identical, so older Ollama offers tools too and
+    Ollama 0.30+ keeps the Go template (same capabilities)."""
+    from engine.ollama.template_choice import ollama_prefers_jinja
+
+    template = read_template(name)
+    derived = derive_ollama_template(template, **LLAMA, renderer=go_renderer)
+    statuses = {c.name: c.status for c in derived.parity.cases}
+    assert statuses["tools_available"] == statuses["tool_round_trip"] == "identical"
+    assert not ollama_prefers_jinja(chat_template=template, go_template=derived.go_template)
+
+
+def test_mistral_says_why_its_go_template_has_no_tools(go_renderer):
+    template = read_template("mistralai-Mistral-Nemo-Instruct-2407.jinja")
+    derived = derive_ollama_template(template, **MISTRAL, renderer=go_renderer)
+    assert ".Tools" not in derived.go_template
+    assert any("9-character id" in w and "0.12.10" in w for w in derived.warnings)
