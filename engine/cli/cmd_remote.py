@@ -38,6 +38,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     s.add_argument("name")
     s.add_argument("--index-url", help="package index or mirror for pip")
     s.add_argument("--hf-endpoint", help="Hugging Face mirror (HF_ENDPOINT) for runs on this box")
+    s.add_argument("--installer", choices=("auto", "uv", "pip"), default="auto",
+                   help="uv when the box has it (auto, default), or pip")  # fmt: skip
+    s.add_argument("--base-python", default="python3", metavar="PATH",
+                   help="the Python the runtime venv is made from (default python3)")  # fmt: skip
+    s.add_argument("--system-site-packages", action="store_true",
+                   help="reuse the packages of that Python (e.g. the torch a GPU image ships)")  # fmt: skip
+    s.add_argument("--find-links", action="append", default=[], metavar="DIR",
+                   help="a folder of wheels on the box (repeatable)")  # fmt: skip
+    s.add_argument("--no-index", action="store_true",
+                   help="install only from --find-links folders (a box without internet)")  # fmt: skip
     s.set_defaults(func=_setup)
     u = rs.add_parser("runs", help="runs on the box, newest last")
     u.add_argument("name")
@@ -109,11 +119,14 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _setup(args: argparse.Namespace) -> int:
-    from engine.remote import connect, setup_box
+    from engine.remote import SetupOptions, connect, setup_box
 
+    options = SetupOptions(index_url=args.index_url, hf_endpoint=args.hf_endpoint,
+                           installer=args.installer, base_python=args.base_python,
+                           system_site_packages=args.system_site_packages,
+                           find_links=tuple(args.find_links), no_index=args.no_index)  # fmt: skip
     with connect(args.name) as conn:
-        plan = setup_box(conn, index_url=args.index_url, hf_endpoint=args.hf_endpoint,
-                         on_line=lambda line: print(line, file=sys.stderr))  # fmt: skip
+        plan = setup_box(conn, options=options, on_line=lambda line: print(line, file=sys.stderr))
     print(f"runtime ready on {args.name}: tuneforge {plan.version}")
     return 0
 

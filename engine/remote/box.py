@@ -19,7 +19,13 @@ from engine.remote.boxes import (
 )
 from engine.remote.errors import DiskFull, NoGpu, RemoteCommandFailed
 from engine.remote.runs import runtime_python, work_dir
-from engine.remote.ssh import Connection, fingerprint, scan_host_key, trust_host_key
+from engine.remote.ssh import (
+    Connection,
+    fingerprint,
+    quote_command,
+    scan_host_key,
+    trust_host_key,
+)
 from engine.remote.transfer import makedirs, upload_file
 from engine.runtime.plan import RuntimePlan, build_wheel, source_root, wheel_name
 
@@ -109,14 +115,47 @@ def require_trainable(report: BoxReport, *, box: str, need_gpu: bool) -> None:
                     hint="Rent a GPU instance, or train with --device cpu (slow).")  # fmt: skip
 
 
-def setup_box(conn: Connection, *, index_url: str | None = None, hf_endpoint: str | None = None,
+@dataclass(frozen=True, kw_only=True)
+class SetupOptions:
+    """How ``remote setup`` builds the runtime (all optional; defaults suit a box with internet)."""
+
+    index_url: str | None = None  # a package index or mirror
+    hf_endpoint: str | None = None  # a Hugging Face mirror for the runs
+    installer: str = "auto"  # auto (uv when the box has it), uv or pip
+    base_python: str = "python3"  # the Python the venv is made from (e.g. the image's conda one)
+    system_site_packages: bool = False  # reuse the torch the box's image ships
+    find_links: tuple[str, ...] = ()  # folders of wheels on the box
+    no_index: bool = False  # install only from those folders (an offline box)
+
+
+def find_uv(conn: Connection) -> str | None:
+    """``uv`` on the box: on PATH or where its installer puts it."""
+    home = conn.home().rstrip("/")
+    for candidate in ("uv", f"{home}/.local/bin/uv", f"{home}/.cargo/bin/uv"):
+        if conn.run([candidate, "--version"], check=False).rc == 0:
+            return candidate
+    return None
+
+
+def setup_box(conn: Connection, *, options: SetupOptions | None = None,
               on_line: Callable[[str], None] = print, wheel: Path | None = None) -> RuntimePlan:  # fmt: skip
     """Install the runtime venv with this exact engine version (or just check ``--python``)."""
+    options = options or SetupOptions()
     work = work_dir(conn)
     makedirs(conn, work)
     remote_wheel = posixpath.join(work, "wheels", wheel_name())
+    uv = None
+    if conn.box.python is None and options.installer in ("auto", "uv"):
+        uv = find_uv(conn)
+        if uv is None and options.installer == "uv":
+            raise RemoteCommandFailed(f"uv is not installed on {conn.box.name}", box=conn.box.name,
+                                      hint="Install uv on the box, or use --installer pip.")  # fmt: skip
     plan = RuntimePlan(venv=posixpath.join(work, "runtime"), wheel=remote_wheel,
-                       index_url=index_url, hf_endpoint=hf_endpoint)  # fmt: skip
+                       base_python=options.base_python, index_url=options.index_url,
+                       hf_endpoint=options.hf_endpoint,
+                       system_site_packages=options.system_site_packages,
+                       find_links=tuple(conn.resolve(d) for d in options.find_links),
+                       no_index=options.no_index, installer="uv" if uv else "pip", uv=uv or "uv")  # fmt: skip
     if conn.box.python is None:
         if wheel is None:
             root = source_root()
@@ -129,7 +168,7 @@ def setup_box(conn: Connection, *, index_url: str | None = None, hf_endpoint: st
         on_line(f"uploading {wheel.name}")
         upload_file(conn, wheel, remote_wheel)
         for argv in plan.commands():
-            on_line("$ " + " ".join(argv))
+            on_line("$ " + quote_command(argv))
             conn.run(argv, timeout=3600)
     installed = conn.run(
         [runtime_python(conn), "-c", "import engine, torch; print(engine.__version__)"], check=False

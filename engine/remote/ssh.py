@@ -171,7 +171,8 @@ class Connection:
         err = stderr.read().decode("utf-8", "replace")
         rc = stdout.channel.recv_exit_status()
         if check and rc != 0:
-            first = command.split(" ", 1)[0]
+            first = command.split(" ", 1)[0] if isinstance(argv, str) else shlex.join(
+                [str(argv[0]).rsplit("/", 1)[-1], *map(str, argv[1:3])])  # fmt: skip
             raise RemoteCommandFailed(f"{first} failed on {self.box.name} (exit {rc}): {err.strip()[-800:]}",
                                       box=self.box.name, rc=rc)  # fmt: skip
         return CommandResult(rc=rc, stdout=out, stderr=err)

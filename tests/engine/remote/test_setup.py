@@ -9,6 +9,7 @@ import zipfile
 import pytest
 
 from engine import __version__
+from engine.errors import TuneforgeError
 from engine.remote import Box, add_box, connect, runtime_env, setup_box
 from engine.runtime.plan import RuntimePlan, build_wheel, source_root, wheel_name
 
@@ -25,6 +26,34 @@ def test_plan_commands_install_this_version_with_the_train_extra_from_the_mirror
     assert plan.environment() == {"HF_ENDPOINT": "https://hf-mirror.example",
                                   "PIP_INDEX_URL": "https://mirror.example/simple"}  # fmt: skip
     assert shlex.split(shlex.join(install)) == install
+
+
+def test_plan_offline_on_the_image_python_and_with_uv():
+    common = dict(venv="/w/运行 time", wheel="/w/" + wheel_name(), base_python="/opt/conda/bin/python",
+                  system_site_packages=True, find_links=("/w/轮子 wheels",), no_index=True,
+                  index_url="https://ignored.example/simple")  # fmt: skip
+    venv, _pip, install = RuntimePlan(**common).commands()
+    assert venv == ["/opt/conda/bin/python", "-m", "venv", "--system-site-packages", "/w/运行 time"]
+    assert install[-3:] == ["--find-links", "/w/轮子 wheels", "--no-index"]
+    assert "--index-url" not in install  # offline means no index at all
+    uv_venv, uv_install = RuntimePlan(
+        **common, installer="uv", uv="/home/u/.local/bin/uv"
+    ).commands()
+    assert uv_venv == ["/home/u/.local/bin/uv", "venv", "--system-site-packages", "--python",
+                       "/opt/conda/bin/python", "/w/运行 time"]  # fmt: skip
+    assert uv_install[:5] == [
+        "/home/u/.local/bin/uv",
+        "pip",
+        "install",
+        "--python",
+        "/w/运行 time/bin/python",
+    ]
+    assert uv_install[5].endswith("[train]") and uv_install[-1] == "--no-index"
+    mirror = RuntimePlan(venv="/v", wheel="/w.whl", index_url="https://mirror.example/simple",
+                         installer="uv", uv="uv").commands()[1]  # fmt: skip
+    assert mirror[-2:] == ["--index-url", "https://mirror.example/simple"]
+    with pytest.raises(TuneforgeError, match="unknown installer"):
+        RuntimePlan(venv="/v", wheel="/w.whl", installer="conda").commands()
 
 
 @pytest.mark.slow
