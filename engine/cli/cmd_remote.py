@@ -61,6 +61,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         q.add_argument("run_id")
         if action != "stop":
             q.add_argument("--out", type=Path, required=True)
+        else:
+            q.add_argument("--wait", type=float, default=60.0, metavar="SECONDS",
+                           help="wait this long for the checkpoint before interrupting the run "
+                           "(default 60; 0: ask and return)")  # fmt: skip
         q.set_defaults(func=func)
     p.set_defaults(func=lambda _args: p.print_help() or 2)
 
@@ -151,11 +155,18 @@ def _attach(args: argparse.Namespace) -> int:
 
 
 def _stop(args: argparse.Namespace) -> int:
-    from engine.remote import connect, stop
+    from engine.remote import connect, status, stop
 
     with connect(args.name) as conn:
-        stopped = stop(conn, args.run_id)
-    print("stopping: the run saves a checkpoint" if stopped else "the run is not running")
+        if not stop(conn, args.run_id, wait=args.wait):
+            print("the run is not running")
+            return 0
+        info = status(conn, args.run_id)
+    if info.status == "running":
+        print("stopping: the run saves a checkpoint at its next step")
+    else:
+        print(f"{info.status} at step {info.step}. Continue it with: "
+              f"tuneforge remote attach {args.name} {args.run_id} --out DIR")  # fmt: skip
     return 0
 
 

@@ -24,9 +24,10 @@ def attach_and_fetch(*, box_name: str, run_id: str, out: Path, verbose: bool = F
     totals = StepTotals(sink)
     totals.total = int(state.get("total", 0)) if state.get("run_id") == run_id else 0
     with connect(box_name) as conn:
-        if status(conn, run_id).status == "interrupted":
-            printer(Log(text="the run was interrupted (box rebooted?); resuming from its last checkpoint",
-                        level="warning"))  # fmt: skip
+        was = status(conn, run_id).status
+        if was in ("interrupted", "stopped"):
+            why = "was interrupted (box rebooted?)" if was == "interrupted" else "was stopped"
+            printer(Log(text=f"the run {why}; resuming from its last checkpoint", level="warning"))
             resume(conn, run_id)
 
         def remember(pos: int) -> None:
