@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -67,6 +68,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                            "(default 60; 0: ask and return)")  # fmt: skip
         q.set_defaults(func=func)
     p.set_defaults(func=lambda _args: p.print_help() or 2)
+    for parser in rs.choices.values():  # a dropped connection is one clear line
+        parser.set_defaults(func=_guarded(parser.get_default("func")))
+
+
+def _guarded(func: Any) -> Any:
+    from engine.remote.ssh import guard_connection
+
+    return guard_connection(func)
 
 
 def _add(args: argparse.Namespace) -> int:
