@@ -180,3 +180,32 @@ def test_stop_file_stops_a_two_process_run_on_the_box(box, base, tmp_path, capsy
     ]
     assert _launcher_args(["--gpus", "all"]) == ["--gpus", "all"]
     assert _launcher_args(["--processes", "1"]) == []
+
+
+def test_a_rebooted_box_shows_interrupted_and_attach_resumes_from_the_checkpoint(
+    box, base, tmp_path, capsys
+):
+    from engine.cli.main import main
+
+    data = write_dataset(tmp_path / "d.jsonl", n=8)
+    with connect("gpu") as conn:
+        run_id = submit(conn, train_args=["--max-steps", "24", "--save-steps", "3", *TRAIN], data=data,
+                        base=str(base))  # fmt: skip
+        run_dir = box / "runs" / run_id
+        assert _wait(lambda: any(e["event"] == "checkpoint" for e in read_events(run_dir)))
+        pid = int((box / "runs" / f"{run_id}.pid").read_text())
+        os.killpg(pid, signal.SIGKILL)  # the box went down mid-run
+        assert _wait(lambda: status(conn, run_id).status == "interrupted", 30)
+    saved = max(e["step"] for e in read_events(run_dir) if e["event"] == "checkpoint")
+    out = tmp_path / "attached"
+    assert main(["remote", "attach", "gpu", run_id, "--out", str(out)]) == 0
+    assert (
+        "was interrupted (box rebooted?); resuming from its last checkpoint"
+        in capsys.readouterr().err
+    )
+    events = read_events(run_dir)
+    (resumed,) = [e for e in events if e["event"] == "resumed"]
+    assert resumed["step"] == saved and resumed["checkpoint"] == f"step-{saved}"
+    after = [e["step"] for e in events[events.index(resumed) :] if e["event"] == "step"]
+    assert after == list(range(saved + 1, 25)) and events[-1]["event"] == "finished"
+    assert (out / "adapter" / "adapter_model.safetensors").is_file()
