@@ -176,6 +176,11 @@ def setup_box(conn: Connection, *, options: SetupOptions | None = None,
     if installed.rc != 0:
         raise RemoteCommandFailed(f"the runtime on {conn.box.name} cannot import the engine and torch: "
                                   f"{(installed.stderr.strip().splitlines() or ['?'])[-1][-400:]}", box=conn.box.name)  # fmt: skip
+    found = installed.stdout.strip().splitlines()[-1:] or ["?"]
+    if found[0] != plan.version:  # runs must train with the engine this client speaks to
+        raise RemoteCommandFailed(f"the runtime on {conn.box.name} has tuneforge {found[0]}, this is {plan.version}",
+                                  box=conn.box.name, hint="Run `tuneforge remote setup` again"
+                                  + (" or update that environment." if conn.box.python else "."))  # fmt: skip
     _write_settings(conn, plan)
     return plan
 

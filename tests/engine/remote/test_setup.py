@@ -94,3 +94,25 @@ def test_setup_with_a_python_that_lacks_the_engine_is_a_clear_error(sshd, tmp_pa
     with connect("gpu") as conn:
         assert setup_box  # the API the desktop calls
         assert conn.run(["true"]).rc == 0
+
+
+def test_setup_refuses_a_runtime_of_another_version(sshd, tmp_path, capsys):
+    import os
+    import sys
+
+    from engine.cli.main import main
+
+    pytest.importorskip("torch")
+    old = tmp_path / "old engine"
+    (old / "engine").mkdir(parents=True)
+    (old / "engine" / "__init__.py").write_text('__version__ = "0.0.9"\n')
+    python = tmp_path / "python"
+    python.write_text(f'#!/bin/sh\nPYTHONPATH="{old}" exec "{sys.executable}" "$@"\n')
+    os.chmod(python, 0o755)
+    add_box(box=Box(name="gpu", host="127.0.0.1", port=sshd.port, user=sshd.user,
+                    key_file=str(sshd.user_key), python=str(python), work_dir=str(tmp_path / "w")))  # fmt: skip
+    rc = main(["remote", "setup", "gpu"])
+    err = capsys.readouterr().err
+    assert (
+        rc == 1 and f"has tuneforge 0.0.9, this is {__version__}" in err and "Traceback" not in err
+    )
