@@ -26,9 +26,8 @@ from engine.remote.transfer import download_file, makedirs, remote_walk, sha256_
 
 TERMINAL = {"finished": "finished", "failed": "failed", "stopped": "stopped"}
 FETCHED = ("run.json", "events.jsonl", "loss.png")
-STOP_FILE = (
-    "stop.request"  # engine.train.rundir.STOP_FILE (train is a layer above; a test ties them)
-)
+# = engine.train.rundir.STOP_FILE (train is a layer above this package; a test ties the two)
+STOP_FILE = "stop.request"
 
 
 @dataclass(frozen=True, kw_only=True)
