@@ -145,11 +145,19 @@ def setup_box(conn: Connection, *, options: SetupOptions | None = None,
     makedirs(conn, work)
     remote_wheel = posixpath.join(work, "wheels", wheel_name())
     uv = None
-    if conn.box.python is None and options.installer in ("auto", "uv"):
+    # uv does not count the base Python's packages as installed (it would fetch torch again),
+    # so auto picks pip on top of --system-site-packages
+    wants_uv = options.installer == "uv" or (
+        options.installer == "auto" and not options.system_site_packages
+    )
+    if conn.box.python is None and wants_uv:
         uv = find_uv(conn)
         if uv is None and options.installer == "uv":
             raise RemoteCommandFailed(f"uv is not installed on {conn.box.name}", box=conn.box.name,
                                       hint="Install uv on the box, or use --installer pip.")  # fmt: skip
+        if uv and options.system_site_packages:
+            on_line("note: uv installs every requirement into the venv even when the base Python "
+                    "has it (--installer pip reuses them)")  # fmt: skip
     plan = RuntimePlan(venv=posixpath.join(work, "runtime"), wheel=remote_wheel,
                        base_python=options.base_python, index_url=options.index_url,
                        hf_endpoint=options.hf_endpoint,

@@ -116,3 +116,56 @@ def test_setup_refuses_a_runtime_of_another_version(sshd, tmp_path, capsys):
     assert (
         rc == 1 and f"has tuneforge 0.0.9, this is {__version__}" in err and "Traceback" not in err
     )
+
+
+@pytest.fixture
+def uv_box(tmp_path):
+    """A box whose PATH has a `uv` that writes down each call (one JSON line of argv) and fails
+    the install, so the commands that reach the box through SSH quoting can be read back."""
+    import os
+    import sys
+
+    from tests.engine.remote.sshd import Sshd, missing_reason
+
+    if missing_reason():
+        pytest.skip(missing_reason())
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    calls = tmp_path / "uv-calls.jsonl"
+    uv = bindir / "uv"
+    uv.write_text(f"#!{sys.executable}\nimport json, sys\n"
+                  f"open({str(calls)!r}, 'a').write(json.dumps(sys.argv[1:]) + '\\n')\n"
+                  "sys.exit(0 if sys.argv[1:] in (['--version'], []) or sys.argv[1] == 'venv' else 3)\n")  # fmt: skip
+    os.chmod(uv, 0o755)
+    server = Sshd(tmp_path / "sshd", extra=(f"SetEnv PATH={bindir}:/usr/local/bin:/usr/bin:/bin",))
+    server.start()
+    yield server, calls
+    server.stop()
+
+
+def test_setup_with_uv_sends_the_mirror_and_auto_keeps_pip_for_system_site_packages(
+    uv_box, tmp_path, capsys
+):
+    from engine.cli.main import main
+
+    server, calls = uv_box
+    work = tmp_path / "工作 'w'"
+    add_box(box=Box(name="gpu", host="127.0.0.1", port=server.port, user=server.user,
+                    key_file=str(server.user_key), work_dir=str(work)))  # fmt: skip
+    rc = main(["remote", "setup", "gpu", "--index-url", "https://mirror.example/simple",
+               "--hf-endpoint", "https://hf-mirror.example"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert rc == 1 and "uv pip install failed on gpu (exit 3)" in err and "Traceback" not in err
+    made = [json.loads(line) for line in calls.read_text().splitlines()]
+    venv = str(work / "runtime")
+    assert made[0] == ["--version"]
+    assert made[1] == ["venv", "--python", "python3", venv]
+    assert made[2][:4] == ["pip", "install", "--python", f"{venv}/bin/python"]
+    assert made[2][4] == f"{work}/wheels/{wheel_name()}[train]"
+    assert made[2][5:] == ["--index-url", "https://mirror.example/simple"]
+    assert (work / "wheels" / wheel_name()).is_file()
+    # auto with --system-site-packages: pip (uv would download torch again); uv is not asked
+    calls.unlink()
+    rc = main(["remote", "setup", "gpu", "--system-site-packages", "--no-index"])
+    err = capsys.readouterr().err
+    assert rc == 1 and "python3 -m venv --system-site-packages" in err and not calls.exists()
