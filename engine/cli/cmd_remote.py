@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -38,6 +39,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     s.add_argument("name")
     s.add_argument("--index-url", help="package index or mirror for pip")
     s.add_argument("--hf-endpoint", help="Hugging Face mirror (HF_ENDPOINT) for runs on this box")
+    s.add_argument("--installer", choices=("auto", "uv", "pip"), default="auto",
+                   help="uv when the box has it (auto, default), or pip")  # fmt: skip
+    s.add_argument("--base-python", default="python3", metavar="PATH",
+                   help="the Python the runtime venv is made from (default python3)")  # fmt: skip
+    s.add_argument("--system-site-packages", action="store_true",
+                   help="reuse the packages of that Python (e.g. the torch a GPU image ships)")  # fmt: skip
+    s.add_argument("--find-links", action="append", default=[], metavar="DIR",
+                   help="a folder of wheels on the box (repeatable)")  # fmt: skip
+    s.add_argument("--no-index", action="store_true",
+                   help="install only from --find-links folders (a box without internet)")  # fmt: skip
     s.set_defaults(func=_setup)
     u = rs.add_parser("runs", help="runs on the box, newest last")
     u.add_argument("name")
@@ -51,8 +62,20 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         q.add_argument("run_id")
         if action != "stop":
             q.add_argument("--out", type=Path, required=True)
+        else:
+            q.add_argument("--wait", type=float, default=60.0, metavar="SECONDS",
+                           help="wait this long for the checkpoint before interrupting the run "
+                           "(default 60; 0: ask and return)")  # fmt: skip
         q.set_defaults(func=func)
     p.set_defaults(func=lambda _args: p.print_help() or 2)
+    for parser in rs.choices.values():  # a dropped connection is one clear line
+        parser.set_defaults(func=_guarded(parser.get_default("func")))
+
+
+def _guarded(func: Any) -> Any:
+    from engine.remote.ssh import guard_connection
+
+    return guard_connection(func)
 
 
 def _add(args: argparse.Namespace) -> int:
@@ -109,11 +132,14 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _setup(args: argparse.Namespace) -> int:
-    from engine.remote import connect, setup_box
+    from engine.remote import SetupOptions, connect, setup_box
 
+    options = SetupOptions(index_url=args.index_url, hf_endpoint=args.hf_endpoint,
+                           installer=args.installer, base_python=args.base_python,
+                           system_site_packages=args.system_site_packages,
+                           find_links=tuple(args.find_links), no_index=args.no_index)  # fmt: skip
     with connect(args.name) as conn:
-        plan = setup_box(conn, index_url=args.index_url, hf_endpoint=args.hf_endpoint,
-                         on_line=lambda line: print(line, file=sys.stderr))  # fmt: skip
+        plan = setup_box(conn, options=options, on_line=lambda line: print(line, file=sys.stderr))
     print(f"runtime ready on {args.name}: tuneforge {plan.version}")
     return 0
 
@@ -138,11 +164,18 @@ def _attach(args: argparse.Namespace) -> int:
 
 
 def _stop(args: argparse.Namespace) -> int:
-    from engine.remote import connect, stop
+    from engine.remote import connect, status, stop
 
     with connect(args.name) as conn:
-        stopped = stop(conn, args.run_id)
-    print("stopping: the run saves a checkpoint" if stopped else "the run is not running")
+        if not stop(conn, args.run_id, wait=args.wait):
+            print("the run is not running")
+            return 0
+        info = status(conn, args.run_id)
+    if info.status == "running":
+        print("stopping: the run saves a checkpoint at its next step")
+    else:
+        print(f"{info.status} at step {info.step}. Continue it with: "
+              f"tuneforge remote attach {args.name} {args.run_id} --out DIR")  # fmt: skip
     return 0
 
 

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 
-def attach_and_fetch(*, box_name: str, run_id: str, out: Path, verbose: bool = False) -> int:
+def attach_and_fetch(**kwargs: Any) -> int:
+    from engine.remote.ssh import guard_connection
+
+    return int(guard_connection(_attach_and_fetch)(**kwargs))
+
+
+def _attach_and_fetch(*, box_name: str, run_id: str, out: Path, verbose: bool = False) -> int:
     from engine.cli.progress import ProgressPrinter
     from engine.jobs.events import Event, Log
     from engine.remote import connect, fetch, follow, resume, status
@@ -24,9 +31,10 @@ def attach_and_fetch(*, box_name: str, run_id: str, out: Path, verbose: bool = F
     totals = StepTotals(sink)
     totals.total = int(state.get("total", 0)) if state.get("run_id") == run_id else 0
     with connect(box_name) as conn:
-        if status(conn, run_id).status == "interrupted":
-            printer(Log(text="the run was interrupted (box rebooted?); resuming from its last checkpoint",
-                        level="warning"))  # fmt: skip
+        was = status(conn, run_id).status
+        if was in ("interrupted", "stopped"):
+            why = "was interrupted (box rebooted?)" if was == "interrupted" else "was stopped"
+            printer(Log(text=f"the run {why}; resuming from its last checkpoint", level="warning"))
             resume(conn, run_id)
 
         def remember(pos: int) -> None:
@@ -54,7 +62,13 @@ def attach_and_fetch(*, box_name: str, run_id: str, out: Path, verbose: bool = F
     return 1
 
 
-def train_on_box(*, box_name: str, train_args: list[str], data: Path, base: str,
+def train_on_box(**kwargs: Any) -> int:
+    from engine.remote.ssh import guard_connection
+
+    return int(guard_connection(_train_on_box)(**kwargs))
+
+
+def _train_on_box(*, box_name: str, train_args: list[str], data: Path, base: str,
                  upload_base: Path | None, out: Path, verbose: bool) -> int:  # fmt: skip
     from engine.remote import check_box, connect, runtime_env, submit
     from engine.remote.box import require_trainable
@@ -68,4 +82,4 @@ def train_on_box(*, box_name: str, train_args: list[str], data: Path, base: str,
         run_id = submit(conn, train_args=train_args, data=data, base=base, upload_base=upload_base,
                         env=runtime_env(conn))  # fmt: skip
     print(f"run {run_id} started on {box_name}", file=sys.stderr)
-    return attach_and_fetch(box_name=box_name, run_id=run_id, out=out, verbose=verbose)
+    return _attach_and_fetch(box_name=box_name, run_id=run_id, out=out, verbose=verbose)

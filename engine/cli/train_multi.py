@@ -20,7 +20,7 @@ def run_multi(args: argparse.Namespace, spec: Any) -> int:
     from engine.jobs.events import Event, Log
     from engine.remote.display import StepTotals
     from engine.train.launch import count_gpus, launch_command
-    from engine.train.rundir import EVENTS_FILE
+    from engine.train.rundir import EVENTS_FILE, request_stop
 
     processes = count_gpus() if args.gpus == "all" else args.processes
     if processes < 1:
@@ -39,29 +39,43 @@ def run_multi(args: argparse.Namespace, spec: Any) -> int:
         spec_file = Path(tmp) / "spec.json"
         spec_file.write_text(json.dumps(to_plain(spec)), encoding="utf-8")
         printer(Log(text=f"starting {processes} training processes (accelerate launch, {device})"))
+        # its own process group: Ctrl-C here reaches only this process, which asks the ranks
+        # to stop through the stop file (all of them at the same step, after a checkpoint)
         proc = subprocess.Popen(launch_command(spec_file=spec_file, processes=processes, device=device),
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **_own_group())  # fmt: skip
         records = StepTotals(sink)
-        events, offset, last = Path(spec.out) / EVENTS_FILE, 0, None
+        events, offset, last, stopping = Path(spec.out) / EVENTS_FILE, 0, None, False
+        restore = _exit_on_sigterm()
         try:
             while True:
-                done = proc.poll() is not None
-                if events.is_file():
-                    with open(events, "rb") as handle:
-                        handle.seek(offset)
-                        chunk = handle.read()
-                    end = chunk.rfind(b"\n") + 1
-                    for line in chunk[:end].splitlines():
-                        record = json.loads(line)
-                        last = record.get("event")
-                        records(record)
-                    offset += end
-                if done:
-                    break
-                time.sleep(0.5)
-        except KeyboardInterrupt:
-            printer(Log(text="stopping: saving a checkpoint…", level="warning"))
-            proc.wait()
+                try:
+                    done = proc.poll() is not None
+                    if events.is_file():
+                        with open(events, "rb") as handle:
+                            handle.seek(offset)
+                            chunk = handle.read()
+                        end = chunk.rfind(b"\n") + 1
+                        for line in chunk[:end].splitlines():
+                            record = json.loads(line)
+                            last = record.get("event")
+                            records(record)
+                        offset += end
+                    if done:
+                        break
+                    time.sleep(0.5)
+                except KeyboardInterrupt:
+                    if stopping:
+                        raise
+                    stopping = True
+                    printer(Log(text="stopping: saving a checkpoint…", level="warning"))
+                    request_stop(Path(spec.out))
+        except KeyboardInterrupt:  # a second Ctrl-C: end the processes now
+            pass
+        finally:  # this process ends (or fails): the launcher in its own group ends with it
+            restore()
+            if proc.poll() is None:
+                proc.terminate()
+                proc.wait()
         err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
     printer.close()
     if last == "finished":
@@ -74,3 +88,20 @@ def run_multi(args: argparse.Namespace, spec: Any) -> int:
         f"error: training failed (exit {proc.returncode}):\n{err.strip()[-2000:]}", file=sys.stderr
     )
     return 1
+
+
+def _own_group() -> dict[str, Any]:
+    if sys.platform == "win32":
+        return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+    return {"start_new_session": True}
+
+
+def _exit_on_sigterm() -> Any:
+    """SIGTERM (a GUI or a box ending this process) unwinds through ``finally``."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    return lambda: signal.signal(signal.SIGTERM, previous)

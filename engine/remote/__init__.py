@@ -4,14 +4,22 @@ The API the CLI and the desktop use::
 
     add_box(box=Box(...), password=None, confirm=fn)   remove_box(name)   load_boxes()
     with connect(name) as conn:
-        check_box(conn) -> BoxReport        setup_box(conn, index_url=, hf_endpoint=)
+        check_box(conn) -> BoxReport        setup_box(conn, options=SetupOptions(...))
         submit(conn, train_args=, data=, base=, upload_base=, env=) -> run id
         follow(conn, run_id, offset=, on_record=) -> (status, offset)
         status(conn, run_id) / list_runs(conn) -> RunInfo    stop(conn, run_id)
         resume(conn, run_id)                fetch(conn, run_id, out) -> files
 """
 
-from engine.remote.box import BoxReport, add_box, check_box, remove_box, runtime_env, setup_box
+from engine.remote.box import (
+    BoxReport,
+    SetupOptions,
+    add_box,
+    check_box,
+    remove_box,
+    runtime_env,
+    setup_box,
+)
 from engine.remote.boxes import Box, get_box, load_boxes, set_secret_store
 from engine.remote.runs import (
     RunInfo,
@@ -31,7 +39,7 @@ def connect(name: str) -> Connection:
     return Connection(get_box(name))
 
 
-__all__ = ["Box", "BoxReport", "Connection", "RunInfo", "add_box", "check_box", "connect",
+__all__ = ["Box", "BoxReport", "Connection", "RunInfo", "SetupOptions", "add_box", "check_box", "connect",
            "fetch", "follow", "get_box", "list_runs", "load_boxes", "remove_box", "resume",
            "runtime_env", "runtime_python", "set_secret_store", "setup_box", "status", "stop",
            "submit"]  # fmt: skip

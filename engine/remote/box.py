@@ -19,7 +19,13 @@ from engine.remote.boxes import (
 )
 from engine.remote.errors import DiskFull, NoGpu, RemoteCommandFailed
 from engine.remote.runs import runtime_python, work_dir
-from engine.remote.ssh import Connection, fingerprint, scan_host_key, trust_host_key
+from engine.remote.ssh import (
+    Connection,
+    fingerprint,
+    quote_command,
+    scan_host_key,
+    trust_host_key,
+)
 from engine.remote.transfer import makedirs, upload_file
 from engine.runtime.plan import RuntimePlan, build_wheel, source_root, wheel_name
 
@@ -109,14 +115,55 @@ def require_trainable(report: BoxReport, *, box: str, need_gpu: bool) -> None:
                     hint="Rent a GPU instance, or train with --device cpu (slow).")  # fmt: skip
 
 
-def setup_box(conn: Connection, *, index_url: str | None = None, hf_endpoint: str | None = None,
+@dataclass(frozen=True, kw_only=True)
+class SetupOptions:
+    """How ``remote setup`` builds the runtime (all optional; defaults suit a box with internet)."""
+
+    index_url: str | None = None  # a package index or mirror
+    hf_endpoint: str | None = None  # a Hugging Face mirror for the runs
+    installer: str = "auto"  # auto (uv when the box has it), uv or pip
+    base_python: str = "python3"  # the Python the venv is made from (e.g. the image's conda one)
+    system_site_packages: bool = False  # reuse the torch the box's image ships
+    find_links: tuple[str, ...] = ()  # folders of wheels on the box
+    no_index: bool = False  # install only from those folders (an offline box)
+
+
+def find_uv(conn: Connection) -> str | None:
+    """``uv`` on the box: on PATH or where its installer puts it."""
+    home = conn.home().rstrip("/")
+    for candidate in ("uv", f"{home}/.local/bin/uv", f"{home}/.cargo/bin/uv"):
+        if conn.run([candidate, "--version"], check=False).rc == 0:
+            return candidate
+    return None
+
+
+def setup_box(conn: Connection, *, options: SetupOptions | None = None,
               on_line: Callable[[str], None] = print, wheel: Path | None = None) -> RuntimePlan:  # fmt: skip
     """Install the runtime venv with this exact engine version (or just check ``--python``)."""
+    options = options or SetupOptions()
     work = work_dir(conn)
     makedirs(conn, work)
     remote_wheel = posixpath.join(work, "wheels", wheel_name())
+    uv = None
+    # uv does not count the base Python's packages as installed (it would fetch torch again),
+    # so auto picks pip on top of --system-site-packages
+    wants_uv = options.installer == "uv" or (
+        options.installer == "auto" and not options.system_site_packages
+    )
+    if conn.box.python is None and wants_uv:
+        uv = find_uv(conn)
+        if uv is None and options.installer == "uv":
+            raise RemoteCommandFailed(f"uv is not installed on {conn.box.name}", box=conn.box.name,
+                                      hint="Install uv on the box, or use --installer pip.")  # fmt: skip
+        if uv and options.system_site_packages:
+            on_line("note: uv installs every requirement into the venv even when the base Python "
+                    "has it (--installer pip reuses them)")  # fmt: skip
     plan = RuntimePlan(venv=posixpath.join(work, "runtime"), wheel=remote_wheel,
-                       index_url=index_url, hf_endpoint=hf_endpoint)  # fmt: skip
+                       base_python=options.base_python, index_url=options.index_url,
+                       hf_endpoint=options.hf_endpoint,
+                       system_site_packages=options.system_site_packages,
+                       find_links=tuple(conn.resolve(d) for d in options.find_links),
+                       no_index=options.no_index, installer="uv" if uv else "pip", uv=uv or "uv")  # fmt: skip
     if conn.box.python is None:
         if wheel is None:
             root = source_root()
@@ -129,7 +176,7 @@ def setup_box(conn: Connection, *, index_url: str | None = None, hf_endpoint: st
         on_line(f"uploading {wheel.name}")
         upload_file(conn, wheel, remote_wheel)
         for argv in plan.commands():
-            on_line("$ " + " ".join(argv))
+            on_line("$ " + quote_command(argv))
             conn.run(argv, timeout=3600)
     installed = conn.run(
         [runtime_python(conn), "-c", "import engine, torch; print(engine.__version__)"], check=False
@@ -137,6 +184,11 @@ def setup_box(conn: Connection, *, index_url: str | None = None, hf_endpoint: st
     if installed.rc != 0:
         raise RemoteCommandFailed(f"the runtime on {conn.box.name} cannot import the engine and torch: "
                                   f"{(installed.stderr.strip().splitlines() or ['?'])[-1][-400:]}", box=conn.box.name)  # fmt: skip
+    found = installed.stdout.strip().splitlines()[-1:] or ["?"]
+    if found[0] != plan.version:  # runs must train with the engine this client speaks to
+        raise RemoteCommandFailed(f"the runtime on {conn.box.name} has tuneforge {found[0]}, this is {plan.version}",
+                                  box=conn.box.name, hint="Run `tuneforge remote setup` again"
+                                  + (" or update that environment." if conn.box.python else "."))  # fmt: skip
     _write_settings(conn, plan)
     return plan
 

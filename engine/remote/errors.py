@@ -51,3 +51,13 @@ class RunNotFound(RemoteError):
 
 class TransferCorrupt(RemoteError):
     code = "remote_transfer_hash"
+
+
+class TransferFailed(RemoteError):
+    """An upload or download stopped (the ``.partial`` stays; the next try resumes)."""
+
+    code = "remote_transfer"
+
+
+class ConnectionLost(RemoteError):
+    code = "remote_connection_lost"

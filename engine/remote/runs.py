@@ -10,6 +10,7 @@ it stopped.
 
 from __future__ import annotations
 
+import itertools
 import json
 import posixpath
 import secrets
@@ -25,6 +26,8 @@ from engine.remote.transfer import download_file, makedirs, remote_walk, sha256_
 
 TERMINAL = {"finished": "finished", "failed": "failed", "stopped": "stopped"}
 FETCHED = ("run.json", "events.jsonl", "loss.png")
+# = engine.train.rundir.STOP_FILE (train is a layer above this package; a test ties the two)
+STOP_FILE = "stop.request"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -107,12 +110,17 @@ def submit(conn: Connection, *, train_args: list[str], data: Path, base: str,
 def resume(conn: Connection, run_id: str) -> None:
     """Start an interrupted (or stopped) run again from its last checkpoint."""
     meta = _meta(conn, run_id)
-    _launch(
-        conn,
-        run_id,
-        ["train", "--resume", posixpath.join(_runs(conn), run_id)],
-        meta.get("env", {}),
-    )
+    argv = ["train", "--resume", posixpath.join(_runs(conn), run_id)]
+    _launch(conn, run_id, [*argv, *_launcher_args(meta.get("train_args", []))], meta.get("env", {}))
+
+
+def _launcher_args(train_args: list[str]) -> list[str]:
+    """``--processes N`` / ``--gpus all`` of the first start: a resume runs as many ranks."""
+    out: list[str] = []
+    for flag, value in itertools.pairwise(train_args):
+        if flag in ("--processes", "--gpus") and not (flag == "--processes" and value == "1"):
+            out += [flag, value]
+    return out
 
 
 def _is_box_path(base: str) -> bool:
@@ -201,11 +209,25 @@ def list_runs(conn: Connection) -> list[RunInfo]:
     return [status(conn, run_id) for run_id in ids]
 
 
-def stop(conn: Connection, run_id: str) -> bool:
-    """SIGINT to the run's process group: it saves a checkpoint and stops."""
+def stop(conn: Connection, run_id: str, *, wait: float = 0.0, poll: float = 1.0) -> bool:
+    """Ask the run to stop: the stop file in its folder, seen by the training loop at the next
+    step (all ranks stop together after a checkpoint). A run that has not started training yet
+    (still loading or downloading), or that is still alive after ``wait`` seconds, gets SIGINT
+    on its process group as the fallback. False when the run is not running."""
     _meta(conn, run_id)
     if not is_alive(conn, run_id):
         return False
+    run_dir = posixpath.join(_runs(conn), run_id)
+    if _exists(conn, posixpath.join(run_dir, "run.json")):
+        with conn.sftp.open(posixpath.join(run_dir, STOP_FILE), "w") as handle:
+            handle.write(f"{time.time():.3f}\n".encode())
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            time.sleep(poll)
+            if not is_alive(conn, run_id):
+                return True
+        if wait <= 0:
+            return True
     pid = _read(conn, posixpath.join(_runs(conn), run_id + ".pid")).strip().decode()
     conn.run(["kill", "-INT", "--", f"-{pid}"], check=False)
     return True

@@ -17,6 +17,7 @@ from typing import Any
 from engine.remote.boxes import Box, known_hosts_file, load_password
 from engine.remote.errors import (
     AuthFailed,
+    ConnectionLost,
     HostKeyChanged,
     HostKeyUnknown,
     RemoteCommandFailed,
@@ -171,7 +172,8 @@ class Connection:
         err = stderr.read().decode("utf-8", "replace")
         rc = stdout.channel.recv_exit_status()
         if check and rc != 0:
-            first = command.split(" ", 1)[0]
+            first = command.split(" ", 1)[0] if isinstance(argv, str) else shlex.join(
+                [str(argv[0]).rsplit("/", 1)[-1], *map(str, argv[1:3])])  # fmt: skip
             raise RemoteCommandFailed(f"{first} failed on {self.box.name} (exit {rc}): {err.strip()[-800:]}",
                                       box=self.box.name, rc=rc)  # fmt: skip
         return CommandResult(rc=rc, stdout=out, stderr=err)
@@ -190,3 +192,23 @@ class Connection:
 
 def local_path(path: str | Path) -> Path:
     return Path(path).expanduser()
+
+
+def guard_connection(func: Any) -> Any:
+    """Decorator for a command's handler: a dropped connection (network, box rebooted) is one
+    clear error, not a traceback from deep inside paramiko."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        import paramiko
+
+        try:
+            return func(*args, **kwargs)
+        except (TimeoutError, EOFError, ConnectionError, paramiko.SSHException) as exc:
+            raise ConnectionLost(f"lost the connection to the box: {exc or type(exc).__name__}",
+                                 hint="A run on the box goes on; follow it again with "
+                                 "`tuneforge remote attach NAME RUN_ID --out DIR`, or run the "
+                                 "same command again (transfers resume).") from None  # fmt: skip
+
+    return wrapper

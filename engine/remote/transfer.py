@@ -12,7 +12,7 @@ import os
 import posixpath
 from pathlib import Path
 
-from engine.remote.errors import TransferCorrupt
+from engine.remote.errors import DiskFull, RemoteError, TransferCorrupt, TransferFailed
 from engine.remote.ssh import Connection
 
 CHUNK = 1 << 20
@@ -55,11 +55,19 @@ def upload_file(conn: Connection, local: Path, remote: str, *, digest: str | Non
     size = local.stat().st_size
     if offset > size:
         offset = 0
-    with open(local, "rb") as src, conn.sftp.open(partial, "ab" if offset else "wb") as dst:
-        src.seek(offset)
-        dst.set_pipelined(True)
-        while block := src.read(CHUNK):
-            dst.write(block)
+    try:
+        with open(local, "rb") as src, conn.sftp.open(partial, "ab" if offset else "wb") as dst:
+            src.seek(offset)
+            dst.set_pipelined(True)
+            while block := src.read(CHUNK):
+                dst.write(block)
+    except OSError as exc:  # SFTP reports a full disk as a bare "Failure"
+        raise _upload_failed(conn, local, remote, exc) from None
+    arrived = remote_size(conn, partial)
+    if arrived != size:  # a pipelined write's error can go unreported
+        raise _upload_failed(
+            conn, local, remote, OSError(f"{arrived or 0} of {size} bytes arrived")
+        )
     got = remote_sha256(conn, partial)
     if got != digest:
         conn.sftp.remove(partial)
@@ -67,6 +75,29 @@ def upload_file(conn: Connection, local: Path, remote: str, *, digest: str | Non
                               path=local, box=conn.box.name)  # fmt: skip
     conn.sftp.posix_rename(partial, remote)
     return digest
+
+
+def free_mb(conn: Connection, path: str) -> float | None:
+    """Free space (MB) of the file system holding ``path`` on the box."""
+    result = conn.run(["df", "-Pk", "--", path], check=False)
+    try:
+        return round(int(result.stdout.strip().splitlines()[-1].split()[3]) / 1024, 1)
+    except (IndexError, ValueError):
+        return None
+
+
+def _upload_failed(conn: Connection, local: Path, remote: str, exc: OSError) -> RemoteError:
+    folder = posixpath.dirname(remote)
+    free = free_mb(conn, folder)
+    if free is not None and free < 1 + local.stat().st_size / 2**20:
+        return DiskFull(f"the disk on {conn.box.name} is full: {free} MB free in {folder}, "
+                        f"{local.name} needs {local.stat().st_size / 2**20:.1f} MB",
+                        box=conn.box.name, path=local,
+                        hint="Free space on the box or choose another --work-dir, then run the "
+                        "same command again (the upload resumes).")  # fmt: skip
+    return TransferFailed(f"uploading {local.name} to {conn.box.name} failed: {exc}",
+                          box=conn.box.name, path=local,
+                          hint="Run the same command again; the upload resumes.")  # fmt: skip
 
 
 def download_file(conn: Connection, remote: str, local: Path) -> None:

@@ -18,6 +18,7 @@ from engine import __version__
 from engine.errors import TuneforgeError
 
 EXTRA = "train"
+INSTALLERS = ("pip", "uv")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -28,20 +29,40 @@ class RuntimePlan:
     index_url: str | None = None
     hf_endpoint: str | None = None
     version: str = __version__
+    # on top of the base Python's packages (a rented box's image often ships torch already)
+    system_site_packages: bool = False
+    find_links: tuple[str, ...] = ()  # folders of wheels (an offline or local wheelhouse)
+    no_index: bool = False  # only the find-links folders, never a package index
+    installer: str = "pip"  # "pip" or "uv" (INSTALLERS)
+    uv: str = "uv"  # the uv executable, when installer is "uv"
 
     @property
     def python(self) -> str:
         return posixpath.join(self.venv, "bin", "python")
 
     def pip_index_args(self) -> list[str]:
-        return ["--index-url", self.index_url] if self.index_url else []
+        """Index, wheel folders and offline switch: the same spelling for pip and ``uv pip``."""
+        args = ["--index-url", self.index_url] if self.index_url and not self.no_index else []
+        for folder in self.find_links:
+            args += ["--find-links", folder]
+        return [*args, "--no-index"] if self.no_index else args
 
     def commands(self) -> list[list[str]]:
-        """Create the venv, upgrade pip, install the wheel with its ``train`` extra."""
+        """Create the venv, (pip: upgrade pip), install the wheel with its ``train`` extra."""
+        system = ["--system-site-packages"] if self.system_site_packages else []
+        requirement = f"{self.wheel}[{EXTRA}]"
+        if self.installer == "uv":
+            return [
+                [self.uv, "venv", *system, "--python", self.base_python, self.venv],
+                [self.uv, "pip", "install", "--python", self.python, requirement, *self.pip_index_args()],
+            ]  # fmt: skip
+        if self.installer != "pip":
+            raise TuneforgeError(f"unknown installer {self.installer!r}", field="installer",
+                                 hint=f"Choose one of: {', '.join(INSTALLERS)}.")  # fmt: skip
         return [
-            [self.base_python, "-m", "venv", self.venv],
+            [self.base_python, "-m", "venv", *system, self.venv],
             [self.python, "-m", "pip", "install", "--upgrade", "pip", *self.pip_index_args()],
-            [self.python, "-m", "pip", "install", f"{self.wheel}[{EXTRA}]", *self.pip_index_args()],
+            [self.python, "-m", "pip", "install", requirement, *self.pip_index_args()],
         ]
 
     def check_command(self) -> list[str]:
@@ -55,6 +76,8 @@ class RuntimePlan:
             env["HF_ENDPOINT"] = self.hf_endpoint
         if self.index_url:
             env["PIP_INDEX_URL"] = self.index_url
+            if self.installer == "uv":
+                env["UV_INDEX_URL"] = self.index_url
         return env
 
 

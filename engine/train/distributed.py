@@ -54,6 +54,10 @@ class Distributed:
         out = float(t.item())
         return round(out) if isinstance(value, int) else out
 
+    def any(self, flag: bool) -> bool:
+        """True on every rank when it is true on one (so all ranks take the same branch)."""
+        return bool(flag) if self.size == 1 else self.sum(int(bool(flag))) > 0
+
     def sum_grads(self, params: list[Any]) -> None:
         if self.size == 1:
             return

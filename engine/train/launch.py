@@ -47,7 +47,9 @@ def main(argv: list[str]) -> int:
     outcome = run_job(train_job, spec)
     if not outcome.ok and outcome.status != "cancelled" and rank == 0:
         print(f"error: {outcome.error}", file=sys.stderr)
-    return 0 if outcome.ok else (130 if outcome.status == "cancelled" else 1)
+    # stopped is a clean end for the launcher (a non-zero rank would make it kill the others);
+    # the run folder's events say "stopped"
+    return 0 if outcome.ok or outcome.status == "cancelled" else 1
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import JobCancelled
-from engine.jobs import JobContext
+from engine.jobs import JobContext, null_context
 from engine.jobs.codec import from_plain, to_plain
 from engine.train.advisor import advise
 from engine.train.batches import Schedule, collate, epoch_order, loss_sum
@@ -34,8 +34,10 @@ from engine.train.rundir import (
     EventLog,
     RunLock,
     checkpoint_dirs,
+    clear_stop,
     prepare_run_dir,
     read_events,
+    stop_requested,
     write_json,
 )
 from engine.train.spec import TrainSpec, auto_val_count
@@ -99,6 +101,8 @@ def train_job(spec: TrainSpec, ctx: JobContext) -> TrainResult:
     if world.is_main:  # only rank 0 owns the run folder: events, checkpoints, adapter
         prepare_run_dir(run_dir, resume=spec.resume)
         lock.acquire()
+        if spec.resume:
+            clear_stop(run_dir)  # the request that stopped it earlier
     world.barrier()
     log: Any = EventLog(run_dir) if world.is_main else _NullLog()
     restore = _cancel_on_sigint(ctx)
@@ -171,6 +175,9 @@ def _train(spec, ctx, run_dir, log, prepared, tokenizer, placement, torch, load_
     step = start
     try:
         for step in range(start, total):
+            # a stop (cancel, Ctrl-C or the stop file) at a step boundary, agreed by all ranks
+            if world.any(ctx.cancelled or (world.is_main and stop_requested(run_dir))):
+                raise JobCancelled()
             began = time.perf_counter()
             lr = lr_at(spec, step, total, warmup)
             for group in optimizer.param_groups:
@@ -181,7 +188,8 @@ def _train(spec, ctx, run_dir, log, prepared, tokenizer, placement, torch, load_
             real_tokens = world.sum(sum(b["n_real"] for b in batches))
             total_loss = 0.0
             for batch in batches:
-                ctx.check_cancelled()
+                if world.size == 1:  # several ranks stop only together, at the step boundary
+                    ctx.check_cancelled()
                 with autocast:
                     loss, _count = loss_sum(model, batch)
                 scaled = loss / max(1, n_tokens)
@@ -222,7 +230,8 @@ def _train(spec, ctx, run_dir, log, prepared, tokenizer, placement, torch, load_
                 raise TrainingFailed("the loss has been NaN/inf for 5 steps in a row; training stopped",
                                      hint="Use bf16 instead of fp16 (or fp32) and a lower learning rate.")  # fmt: skip
             if val and (done % eval_every == 0 or done == total):
-                last_eval = _evaluate(model, val, spec, pad_id, placement, autocast, torch, ctx)
+                last_eval = _evaluate(model, val, spec, pad_id, placement, autocast, torch,
+                                      ctx if world.size == 1 else null_context())  # fmt: skip
                 log.write("eval", step=done, eval_loss=round(last_eval, 6))
                 model.train()
             if done % save_every == 0 and done < total and world.is_main:
@@ -233,6 +242,7 @@ def _train(spec, ctx, run_dir, log, prepared, tokenizer, placement, torch, load_
         optimizer.zero_grad(set_to_none=True)
         if done > last_saved and world.is_main:
             _save(run_dir, model, optimizer, scaler, done, spec, log)
+        world.barrier()  # no rank exits (and makes the launcher kill the others) before the save
         hint = f"tuneforge train --resume {run_dir}"
         log.write("stopped", step=done, reason="cancelled", resume=hint)
         raise JobCancelled(

@@ -1,4 +1,5 @@
-"""The run folder: ``run.json``, ``events.jsonl``, ``checkpoints/``, ``loss.png``, ``adapter/``.
+"""The run folder: ``run.json``, ``events.jsonl``, ``checkpoints/``, ``loss.png``, ``adapter/``
+and, while someone asks it to stop, ``stop.request``.
 
 One process at a time: ``run.lock`` is held with an OS file lock (released by the OS when a
 process dies, so a crashed run never blocks its own resume). ``run.json`` and checkpoints
@@ -20,6 +21,7 @@ RUN_FILE = "run.json"
 EVENTS_FILE = "events.jsonl"
 LOCK_FILE = "run.lock"
 CHECKPOINTS = "checkpoints"
+STOP_FILE = "stop.request"  # present → the run checkpoints at the next step and stops
 
 
 class RunLock:
@@ -105,6 +107,20 @@ def prepare_run_dir(out: Path, *, resume: bool) -> None:
                 else "Choose a new or empty --out folder.")  # fmt: skip
         raise RunFolderError("the run folder already exists and is not empty", path=out, hint=hint)
     out.mkdir(parents=True, exist_ok=True)
+
+
+def request_stop(run_dir: Path) -> None:
+    """Ask a running training in ``run_dir`` to checkpoint and stop (any process, any rank
+    count: rank 0 sees the file at the next step and all ranks stop together)."""
+    (Path(run_dir) / STOP_FILE).write_text(f"{time.time():.3f}\n", encoding="utf-8")
+
+
+def stop_requested(run_dir: Path) -> bool:
+    return (Path(run_dir) / STOP_FILE).is_file()
+
+
+def clear_stop(run_dir: Path) -> None:
+    (Path(run_dir) / STOP_FILE).unlink(missing_ok=True)
 
 
 def checkpoint_dirs(run_dir: Path) -> list[Path]:

@@ -36,8 +36,9 @@ def free_port() -> int:
 
 
 class Sshd:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, extra: tuple[str, ...] = ()) -> None:
         self.root = root
+        self.extra = extra  # more sshd_config lines (e.g. ``SetEnv NAME=VALUE`` for the box)
         root.mkdir(parents=True, exist_ok=True)
         self.user = getpass.getuser()
         self.user_key = keygen(root / "user_key")
@@ -55,7 +56,7 @@ class Sshd:
             "PasswordAuthentication no", "KbdInteractiveAuthentication no", "UsePAM no",
             "StrictModes no", "PermitRootLogin prohibit-password", f"PidFile {self.root / 'sshd.pid'}",
             "Subsystem sftp internal-sftp", f"AllowUsers {self.user}", "MaxSessions 50",
-            "MaxStartups 50",
+            "MaxStartups 50", *self.extra,
         ]  # fmt: skip
         path = self.root / "sshd_config"
         path.write_text("\n".join(lines) + "\n")

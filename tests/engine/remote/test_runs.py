@@ -151,3 +151,61 @@ def test_stop_checkpoints_and_a_rebooted_box_resumes(box, base, tmp_path):
     out = tmp_path / "fetched"
     assert main(["remote", "fetch", "gpu", run_id, "--out", str(out)]) == 0
     assert (out / "events.jsonl").is_file() and (out / "run.json").is_file()
+
+
+def test_stop_file_stops_a_two_process_run_on_the_box(box, base, tmp_path, capsys):
+    from engine.cli.main import main
+    from engine.remote.runs import STOP_FILE, _launcher_args
+
+    data = write_dataset(tmp_path / "d.jsonl", n=8)
+    with connect("gpu") as conn:
+        run_id = submit(conn, train_args=["--processes", "2", "--max-steps", "5000", "--save-steps", "1000",
+                                          "--val-size", "0", *TRAIN], data=data, base=str(base))  # fmt: skip
+        run_dir = box / "runs" / run_id
+        assert _wait(lambda: status(conn, run_id).step >= 2, 240)
+    rc = main(["remote", "stop", "gpu", run_id, "--wait", "120"])
+    out = capsys.readouterr().out
+    assert rc == 0 and "stopped at step" in out, out
+    assert (run_dir / STOP_FILE).is_file()  # the file stopped it, not the signal fallback
+    assert "KeyboardInterrupt" not in (box / "runs" / f"{run_id}.log").read_text()
+    assert json.loads((run_dir / "run.json").read_text())["world_size"] == 2
+    (stopped,) = [e for e in read_events(run_dir) if e["event"] == "stopped"]
+    assert (run_dir / "checkpoints" / f"step-{stopped['step']}").is_dir()
+    with connect("gpu") as conn:
+        assert status(conn, run_id).status == "stopped"
+    # a resume starts as many ranks as the first start
+    assert _launcher_args(["--max-steps", "9", "--processes", "2", "--lr", "1"]) == [
+        "--processes",
+        "2",
+    ]
+    assert _launcher_args(["--gpus", "all"]) == ["--gpus", "all"]
+    assert _launcher_args(["--processes", "1"]) == []
+
+
+def test_a_rebooted_box_shows_interrupted_and_attach_resumes_from_the_checkpoint(
+    box, base, tmp_path, capsys
+):
+    from engine.cli.main import main
+
+    data = write_dataset(tmp_path / "d.jsonl", n=8)
+    with connect("gpu") as conn:
+        run_id = submit(conn, train_args=["--max-steps", "24", "--save-steps", "3", *TRAIN], data=data,
+                        base=str(base))  # fmt: skip
+        run_dir = box / "runs" / run_id
+        assert _wait(lambda: any(e["event"] == "checkpoint" for e in read_events(run_dir)))
+        pid = int((box / "runs" / f"{run_id}.pid").read_text())
+        os.killpg(pid, signal.SIGKILL)  # the box went down mid-run
+        assert _wait(lambda: status(conn, run_id).status == "interrupted", 30)
+    saved = max(e["step"] for e in read_events(run_dir) if e["event"] == "checkpoint")
+    out = tmp_path / "attached"
+    assert main(["remote", "attach", "gpu", run_id, "--out", str(out)]) == 0
+    assert (
+        "was interrupted (box rebooted?); resuming from its last checkpoint"
+        in capsys.readouterr().err
+    )
+    events = read_events(run_dir)
+    (resumed,) = [e for e in events if e["event"] == "resumed"]
+    assert resumed["step"] == saved and resumed["checkpoint"] == f"step-{saved}"
+    after = [e["step"] for e in events[events.index(resumed) :] if e["event"] == "step"]
+    assert after == list(range(saved + 1, 25)) and events[-1]["event"] == "finished"
+    assert (out / "adapter" / "adapter_model.safetensors").is_file()

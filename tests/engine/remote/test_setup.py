@@ -9,6 +9,7 @@ import zipfile
 import pytest
 
 from engine import __version__
+from engine.errors import TuneforgeError
 from engine.remote import Box, add_box, connect, runtime_env, setup_box
 from engine.runtime.plan import RuntimePlan, build_wheel, source_root, wheel_name
 
@@ -25,6 +26,34 @@ def test_plan_commands_install_this_version_with_the_train_extra_from_the_mirror
     assert plan.environment() == {"HF_ENDPOINT": "https://hf-mirror.example",
                                   "PIP_INDEX_URL": "https://mirror.example/simple"}  # fmt: skip
     assert shlex.split(shlex.join(install)) == install
+
+
+def test_plan_offline_on_the_image_python_and_with_uv():
+    common = dict(venv="/w/运行 time", wheel="/w/" + wheel_name(), base_python="/opt/conda/bin/python",
+                  system_site_packages=True, find_links=("/w/轮子 wheels",), no_index=True,
+                  index_url="https://ignored.example/simple")  # fmt: skip
+    venv, _pip, install = RuntimePlan(**common).commands()
+    assert venv == ["/opt/conda/bin/python", "-m", "venv", "--system-site-packages", "/w/运行 time"]
+    assert install[-3:] == ["--find-links", "/w/轮子 wheels", "--no-index"]
+    assert "--index-url" not in install  # offline means no index at all
+    uv_venv, uv_install = RuntimePlan(
+        **common, installer="uv", uv="/home/u/.local/bin/uv"
+    ).commands()
+    assert uv_venv == ["/home/u/.local/bin/uv", "venv", "--system-site-packages", "--python",
+                       "/opt/conda/bin/python", "/w/运行 time"]  # fmt: skip
+    assert uv_install[:5] == [
+        "/home/u/.local/bin/uv",
+        "pip",
+        "install",
+        "--python",
+        "/w/运行 time/bin/python",
+    ]
+    assert uv_install[5].endswith("[train]") and uv_install[-1] == "--no-index"
+    mirror = RuntimePlan(venv="/v", wheel="/w.whl", index_url="https://mirror.example/simple",
+                         installer="uv", uv="uv").commands()[1]  # fmt: skip
+    assert mirror[-2:] == ["--index-url", "https://mirror.example/simple"]
+    with pytest.raises(TuneforgeError, match="unknown installer"):
+        RuntimePlan(venv="/v", wheel="/w.whl", installer="conda").commands()
 
 
 @pytest.mark.slow
@@ -65,3 +94,78 @@ def test_setup_with_a_python_that_lacks_the_engine_is_a_clear_error(sshd, tmp_pa
     with connect("gpu") as conn:
         assert setup_box  # the API the desktop calls
         assert conn.run(["true"]).rc == 0
+
+
+def test_setup_refuses_a_runtime_of_another_version(sshd, tmp_path, capsys):
+    import os
+    import sys
+
+    from engine.cli.main import main
+
+    pytest.importorskip("torch")
+    old = tmp_path / "old engine"
+    (old / "engine").mkdir(parents=True)
+    (old / "engine" / "__init__.py").write_text('__version__ = "0.0.9"\n')
+    python = tmp_path / "python"
+    python.write_text(f'#!/bin/sh\nPYTHONPATH="{old}" exec "{sys.executable}" "$@"\n')
+    os.chmod(python, 0o755)
+    add_box(box=Box(name="gpu", host="127.0.0.1", port=sshd.port, user=sshd.user,
+                    key_file=str(sshd.user_key), python=str(python), work_dir=str(tmp_path / "w")))  # fmt: skip
+    rc = main(["remote", "setup", "gpu"])
+    err = capsys.readouterr().err
+    assert (
+        rc == 1 and f"has tuneforge 0.0.9, this is {__version__}" in err and "Traceback" not in err
+    )
+
+
+@pytest.fixture
+def uv_box(tmp_path):
+    """A box whose PATH has a `uv` that writes down each call (one JSON line of argv) and fails
+    the install, so the commands that reach the box through SSH quoting can be read back."""
+    import os
+    import sys
+
+    from tests.engine.remote.sshd import Sshd, missing_reason
+
+    if missing_reason():
+        pytest.skip(missing_reason())
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    calls = tmp_path / "uv-calls.jsonl"
+    uv = bindir / "uv"
+    uv.write_text(f"#!{sys.executable}\nimport json, sys\n"
+                  f"open({str(calls)!r}, 'a').write(json.dumps(sys.argv[1:]) + '\\n')\n"
+                  "sys.exit(0 if sys.argv[1:] in (['--version'], []) or sys.argv[1] == 'venv' else 3)\n")  # fmt: skip
+    os.chmod(uv, 0o755)
+    server = Sshd(tmp_path / "sshd", extra=(f"SetEnv PATH={bindir}:/usr/local/bin:/usr/bin:/bin",))
+    server.start()
+    yield server, calls
+    server.stop()
+
+
+def test_setup_with_uv_sends_the_mirror_and_auto_keeps_pip_for_system_site_packages(
+    uv_box, tmp_path, capsys
+):
+    from engine.cli.main import main
+
+    server, calls = uv_box
+    work = tmp_path / "工作 'w'"
+    add_box(box=Box(name="gpu", host="127.0.0.1", port=server.port, user=server.user,
+                    key_file=str(server.user_key), work_dir=str(work)))  # fmt: skip
+    rc = main(["remote", "setup", "gpu", "--index-url", "https://mirror.example/simple",
+               "--hf-endpoint", "https://hf-mirror.example"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert rc == 1 and "uv pip install failed on gpu (exit 3)" in err and "Traceback" not in err
+    made = [json.loads(line) for line in calls.read_text().splitlines()]
+    venv = str(work / "runtime")
+    assert made[0] == ["--version"]
+    assert made[1] == ["venv", "--python", "python3", venv]
+    assert made[2][:4] == ["pip", "install", "--python", f"{venv}/bin/python"]
+    assert made[2][4] == f"{work}/wheels/{wheel_name()}[train]"
+    assert made[2][5:] == ["--index-url", "https://mirror.example/simple"]
+    assert (work / "wheels" / wheel_name()).is_file()
+    # auto with --system-site-packages: pip (uv would download torch again); uv is not asked
+    calls.unlink()
+    rc = main(["remote", "setup", "gpu", "--system-site-packages", "--no-index"])
+    err = capsys.readouterr().err
+    assert rc == 1 and "python3 -m venv --system-site-packages" in err and not calls.exists()
