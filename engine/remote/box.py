@@ -27,7 +27,7 @@ from engine.remote.ssh import (
     trust_host_key,
 )
 from engine.remote.transfer import makedirs, upload_file
-from engine.runtime.plan import RuntimePlan, build_wheel, source_root, wheel_name
+from engine.runtime.plan import RuntimePlan, build_wheel, lock_pins, source_root, wheel_name
 
 MIN_FREE_GB = 5.0
 
@@ -163,7 +163,8 @@ def setup_box(conn: Connection, *, options: SetupOptions | None = None,
                        hf_endpoint=options.hf_endpoint,
                        system_site_packages=options.system_site_packages,
                        find_links=tuple(conn.resolve(d) for d in options.find_links),
-                       no_index=options.no_index, installer="uv" if uv else "pip", uv=uv or "uv")  # fmt: skip
+                       no_index=options.no_index, installer="uv" if uv else "pip", uv=uv or "uv",
+                       pins=() if options.system_site_packages else lock_pins())  # fmt: skip
     if conn.box.python is None:
         if wheel is None:
             root = source_root()

@@ -35,6 +35,9 @@ class RuntimePlan:
     no_index: bool = False  # only the find-links folders, never a package index
     installer: str = "pip"  # "pip" or "uv" (INSTALLERS)
     uv: str = "uv"  # the uv executable, when installer is "uv"
+    # exact versions installed with the wheel (the release's lock, :func:`lock_pins`); none on
+    # top of an image's packages, which are reused within the train extra's bounds
+    pins: tuple[str, ...] = ()
 
     @property
     def python(self) -> str:
@@ -50,11 +53,11 @@ class RuntimePlan:
     def commands(self) -> list[list[str]]:
         """Create the venv, (pip: upgrade pip), install the wheel with its ``train`` extra."""
         system = ["--system-site-packages"] if self.system_site_packages else []
-        requirement = f"{self.wheel}[{EXTRA}]"
+        requirements = [f"{self.wheel}[{EXTRA}]", *self.pins]
         if self.installer == "uv":
             return [
                 [self.uv, "venv", *system, "--python", self.base_python, self.venv],
-                [self.uv, "pip", "install", "--python", self.python, requirement, *self.pip_index_args()],
+                [self.uv, "pip", "install", "--python", self.python, *requirements, *self.pip_index_args()],
             ]  # fmt: skip
         if self.installer != "pip":
             raise TuneforgeError(f"unknown installer {self.installer!r}", field="installer",
@@ -62,7 +65,7 @@ class RuntimePlan:
         return [
             [self.base_python, "-m", "venv", *system, self.venv],
             [self.python, "-m", "pip", "install", "--upgrade", "pip", *self.pip_index_args()],
-            [self.python, "-m", "pip", "install", requirement, *self.pip_index_args()],
+            [self.python, "-m", "pip", "install", *requirements, *self.pip_index_args()],
         ]
 
     def check_command(self) -> list[str]:
@@ -79,6 +82,17 @@ class RuntimePlan:
             if self.installer == "uv":
                 env["UV_INDEX_URL"] = self.index_url
         return env
+
+
+def lock_pins(*, cuda: bool = True) -> tuple[str, ...]:
+    """The release's tested versions (``lock.json``, shared with the local runtime): torch
+    (from the chosen index: PyPI's Linux torch is a CUDA build), the training stack, and
+    bitsandbytes for CUDA."""
+    from engine.runtime.lock import CPU, load_lock
+
+    lock = load_lock()
+    build = lock.cuda_builds()[0] if cuda else lock.build(CPU)  # cuda_builds: newest first
+    return (f"torch=={build.torch}", *lock.packages, *(lock.cuda_packages if cuda else ()))
 
 
 def wheel_name(version: str = __version__) -> str:

@@ -11,7 +11,7 @@ import pytest
 from engine import __version__
 from engine.errors import TuneforgeError
 from engine.remote import Box, add_box, connect, runtime_env, setup_box
-from engine.runtime.plan import RuntimePlan, build_wheel, source_root, wheel_name
+from engine.runtime.plan import RuntimePlan, build_wheel, lock_pins, source_root, wheel_name
 
 
 def test_plan_commands_install_this_version_with_the_train_extra_from_the_mirror():
@@ -26,6 +26,19 @@ def test_plan_commands_install_this_version_with_the_train_extra_from_the_mirror
     assert plan.environment() == {"HF_ENDPOINT": "https://hf-mirror.example",
                                   "PIP_INDEX_URL": "https://mirror.example/simple"}  # fmt: skip
     assert shlex.split(shlex.join(install)) == install
+
+
+def test_lock_pins_are_the_local_runtimes_versions():
+    from engine.runtime.lock import CPU, load_lock
+
+    lock = load_lock()
+    cuda = lock_pins()
+    assert cuda[0] == f"torch=={lock.cuda_builds()[0].torch}"
+    assert set(lock.packages) <= set(cuda) and set(lock.cuda_packages) <= set(cuda)
+    cpu = lock_pins(cuda=False)
+    assert cpu[0] == f"torch=={lock.build(CPU).torch}" and not set(lock.cuda_packages) & set(cpu)
+    plan = RuntimePlan(venv="/v", wheel="/w.whl", pins=cuda)
+    assert plan.commands()[-1][4:] == ["/w.whl[train]", *cuda]
 
 
 def test_plan_offline_on_the_image_python_and_with_uv():
@@ -162,7 +175,10 @@ def test_setup_with_uv_sends_the_mirror_and_auto_keeps_pip_for_system_site_packa
     assert made[1] == ["venv", "--python", "python3", venv]
     assert made[2][:4] == ["pip", "install", "--python", f"{venv}/bin/python"]
     assert made[2][4] == f"{work}/wheels/{wheel_name()}[train]"
-    assert made[2][5:] == ["--index-url", "https://mirror.example/simple"]
+    # a full runtime gets the release's tested versions (the lock the local runtime uses too)
+    assert tuple(made[2][5:-2]) == lock_pins()
+    assert any(pin.startswith("transformers==") for pin in made[2][5:-2])
+    assert made[2][-2:] == ["--index-url", "https://mirror.example/simple"]
     assert (work / "wheels" / wheel_name()).is_file()
     # auto with --system-site-packages: pip (uv would download torch again); uv is not asked
     calls.unlink()
