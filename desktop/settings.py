@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,8 @@ class Settings:
     quant_type: str = ""  # last quant type picked on the Package page (empty: recommended)
     chat_temperature: float = 0.7
     chat_system_prompt: str = ""
+    # local run folders of runs going on a remote box: re-attached when the app starts
+    remote_runs: list[str] = field(default_factory=list)
 
 
 _CHOICES: dict[str, tuple[str, ...]] = {"language": LANGUAGES, "theme": THEMES}
