@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QCoreApplication
+
 from desktop import jobs
 from desktop.remote_backend import RemoteAttach, RemoteBackend, list_runs_with_place, remote_of
 from desktop.widgets.dialogs import confirm
@@ -123,12 +125,12 @@ class RemoteRunsMixin:
     def _delete_run(self, run_dir: Path) -> None:
         if self.mode == "running" and self.run_dir == Path(run_dir):
             return
-        tr = self.tr  # type: ignore[attr-defined]
-        extra = (
-            "\n" + tr("The run's files on the box are kept.") if remote_of(Path(run_dir)) else ""
-        )
-        if not confirm(self, tr("Delete run"), tr("Delete {name}?").format(  # type: ignore[arg-type]
-                name=Path(run_dir).name), str(run_dir) + extra, tr("Delete")):  # fmt: skip
+        kept = QCoreApplication.translate("FinetunePage", "The run's files on the box are kept.")
+        extra = "\n" + kept if remote_of(Path(run_dir)) else ""
+        if not confirm(self, QCoreApplication.translate("FinetunePage", "Delete run"),  # type: ignore[arg-type]
+                       QCoreApplication.translate("FinetunePage", "Delete {name}?").format(
+                           name=Path(run_dir).name), str(run_dir) + extra,
+                       QCoreApplication.translate("FinetunePage", "Delete")):  # fmt: skip
             return
         from engine.train.overview import delete_run
 

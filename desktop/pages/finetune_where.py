@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QPlainTextEdit, QProgressBar, QWidget
 
 from desktop import jobs
@@ -16,18 +16,21 @@ from desktop.widgets.common import Notice, button
 from desktop.widgets.dialogs import confirm
 
 
-def report_text(report: Any, tr: Any) -> str:
+def report_text(report: Any) -> str:
     """One line from a ``BoxReport``: GPUs, CUDA, free disk, the runtime."""
+
     if report.gpus:
         gpus = ", ".join(f"{g['name']} ({g['memory_mb'] / 1024:.0f} GB)" for g in report.gpus)
     else:
-        gpus = tr("no NVIDIA GPU")
+        gpus = QCoreApplication.translate("WherePanel", "no NVIDIA GPU")
     parts = [gpus]
     if report.cuda:
         parts.append(f"CUDA {report.cuda}")
-    parts.append(tr("{free:.0f} GB free").format(free=report.free_gb))
-    parts.append(tr("runtime {version}").format(version=report.runtime) if report.runtime
-                 else tr("runtime not set up yet"))  # fmt: skip
+    parts.append(
+        QCoreApplication.translate("WherePanel", "{free:.0f} GB free").format(free=report.free_gb)
+    )
+    parts.append(QCoreApplication.translate("WherePanel", "runtime {version}").format(version=report.runtime)
+                 if report.runtime else QCoreApplication.translate("WherePanel", "runtime not set up yet"))  # fmt: skip
     return " · ".join(parts)
 
 
@@ -119,7 +122,7 @@ class WherePanel(QWidget):
         self.combo.setEnabled(not self.busy)
         name = self.selected()
         if name in self.reports:
-            self.status.show_message("ok", report_text(self.reports[name], self.tr))
+            self.status.show_message("ok", report_text(self.reports[name]))
         elif not self.busy:
             self.status.hide()
         self.changed.emit()

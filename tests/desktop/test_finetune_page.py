@@ -206,7 +206,7 @@ def test_runs_history_lists_opens_and_deletes(qtbot, settings, tmp_path, monkeyp
     qtbot.mouseClick(page.runs.open_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(page.run_panel.chart.train) == 20, timeout=5000)
     assert page.mode == "finished" and page.run_dir == run
-    monkeypatch.setattr("desktop.pages.finetune_page.confirm", lambda *a: True)
+    monkeypatch.setattr("desktop.pages.finetune_remote.confirm", lambda *a: True)
     qtbot.mouseClick(page.runs.delete_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: table.rowCount() == 0, timeout=5000)
     assert not run.exists()

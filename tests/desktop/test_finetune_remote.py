@@ -238,7 +238,11 @@ def test_a_box_run_goes_on_when_the_app_closes_and_is_reattached(make_window, qt
     assert settings.values.remote_runs == []
     record = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert record["spec"]["base"] == "Qwen/Qwen2.5-0.5B"  # the user's names, not the box's
-    assert record["remote"] == {"box": "gpu", "base": "/box/models/base", "data": "/box/data/d.jsonl"}
+    assert record["remote"] == {
+        "box": "gpu",
+        "base": "/box/models/base",
+        "data": "/box/data/d.jsonl",
+    }
     table = page.runs.table
     qtbot.waitUntil(lambda: table.rowCount() == 1 and table.item(0, 1).text() == "finished",
                     timeout=10_000)  # fmt: skip
