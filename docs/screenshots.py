@@ -110,6 +110,7 @@ def _render(work: Path, out: Path) -> int:
     if page.mode != "done":
         raise SystemExit("packaging failed: " + page.progress.log_line.text())
     shot("package-done")
+    packaged_gguf = page.outcome.gguf_path
 
     # A second version, as users keep them: the same GGUF under another tag.
     from engine.jobs import null_context
@@ -156,7 +157,7 @@ def _render(work: Path, out: Path) -> int:
     shot("chat-zh")
 
     _finetune_shots(app, window, settings, work, model_dir, out, wait)
-    _compare_shots(window, settings, page.outcome.gguf_path, shot, wait)
+    _compare_shots(window, settings, packaged_gguf, shot, wait)
     window.monitor.stop()
     jobs.cancel_all()
     window.close()

@@ -29,6 +29,7 @@ class CompareLane(QObject):
         self.job: jobs.GuiJob | None = None
         self.bubble: MessageBubble | None = None
         self.error: Any = None
+        self.format_stats: Any = lambda _stats: ""  # the page's own wording of the counts
 
     def target(self) -> tuple[str, str] | None:
         return self.picker.current_target()
@@ -52,7 +53,7 @@ class CompareLane(QObject):
             options={"temperature": round(temperature, 2)},
         )  # fmt: skip
         self.job = jobs.start_job(backend.chat_job, request, owner=self.view,
-                                  on_posted=self._chunks, on_result=lambda _s: self._end(keep=True),
+                                  on_posted=self._chunks, on_result=self._answered,
                                   on_error=self._failed, on_cancelled=lambda: self._end(keep=True))  # fmt: skip
         return True
 
@@ -61,6 +62,12 @@ class CompareLane(QObject):
             self.bubble.append(
                 "".join(c.content for c in chunks), "".join(c.thinking for c in chunks)
             )
+
+    def _answered(self, stats: Any) -> None:
+        if self.bubble is not None and stats is not None:
+            self.bubble.end = (stats, False)
+            self.bubble.set_footer(self.format_stats(stats))
+        self._end(keep=True)
 
     def _end(self, *, keep: bool) -> None:
         bubble, self.bubble, self.job = self.bubble, None, None

@@ -74,10 +74,9 @@ class ChatPage(ChatExtrasMixin, Page):
         self.compare_button.setCheckable(True)
         self.compare_button.toggled.connect(self.set_comparing)
         self.compare.ended.connect(self._update_buttons)
+        self.compare.format_stats = self.stats_text
         self.compare.picker.currentIndexChanged.connect(lambda _i: self._title_views())
         top.addWidget(self.compare_button)
-        top.addWidget(self.compare.picker)
-        self.compare.picker.hide()
         top.addSpacing(12)
         top.addWidget(self.clear_button)
         top.addWidget(self.export_button)
@@ -114,12 +113,15 @@ class ChatPage(ChatExtrasMixin, Page):
         views.setSpacing(12)
         self.view_title, self.compare_title = label(role="faint"), label(role="faint")
         views.addWidget(self.view_title, 0, 0)
-        views.addWidget(self.compare_title, 0, 1)
+        compare_head = QHBoxLayout()
+        compare_head.addWidget(self.compare_title)
+        compare_head.addWidget(self.compare.picker, 1)
+        views.addLayout(compare_head, 0, 1)
         views.addWidget(self.view, 1, 0)
         views.addWidget(self.compare.view, 1, 1)
         views.setRowStretch(1, 1)
         self.column.addLayout(views, 1)
-        for w in (self.view_title, self.compare_title, self.compare.view):
+        for w in (self.view_title, self.compare_title, self.compare.view, self.compare.picker):
             w.hide()
 
         composer = Card(margins=10, spacing=6)
@@ -177,7 +179,7 @@ class ChatPage(ChatExtrasMixin, Page):
             self._show_crash(self._crash)
         self.stop_button.setText(self.tr("Stop"))
         self.view.placeholder.setText(self.tr("Pick a model above and say hello."))
-        for bubble in self.view.bubbles:  # answers already given, in the new language
+        for bubble in self.view.bubbles + self.compare.view.bubbles:  # in the new language
             if bubble.end is not None:
                 stats, stopped = bubble.end
                 bubble.set_footer(self.tr("Stopped.") if stopped else self.stats_text(stats))
@@ -227,8 +229,7 @@ class ChatPage(ChatExtrasMixin, Page):
 
     def _title_views(self) -> None:
         self.view_title.setText(self.model_combo.currentText())
-        self.compare_title.setText(self.tr("Compared with: {model}").format(
-            model=self.compare.picker.currentText() or "—"))  # fmt: skip
+        self.compare_title.setText(self.tr("Compare with:"))
 
     def set_model(self, name: str) -> None:
         """Select an Ollama model (from "Chat now" or the Models page)."""

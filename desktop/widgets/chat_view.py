@@ -145,6 +145,7 @@ class ChatView(Retranslating, QScrollArea):
         holder = bubble.parentWidget()
         if holder is not None:
             self.column.removeWidget(holder)
+            holder.hide()  # gone at once, not only when the event loop deletes it
             holder.deleteLater()
 
     def remove_last(self) -> None:
@@ -158,6 +159,6 @@ class ChatView(Retranslating, QScrollArea):
 
     def _range_changed(self, _low: int, high: int) -> None:
         if self._follow:
-            QTimer.singleShot(
-                0, lambda: self.verticalScrollBar().setValue(self.verticalScrollBar().maximum())
-            )
+            bar = self.verticalScrollBar()
+            # with a context object: dropped when the view is gone before the timer fires
+            QTimer.singleShot(0, bar, lambda: bar.setValue(bar.maximum()))

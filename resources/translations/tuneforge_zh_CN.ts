@@ -77,94 +77,94 @@
 <context>
     <name>ChatPage</name>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="156"/>
+        <location filename="../../desktop/pages/chat_page.py" line="157"/>
         <source>Chat</source>
         <translation>对话</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="157"/>
+        <location filename="../../desktop/pages/chat_page.py" line="158"/>
         <source>Open GGUF…</source>
         <translation>打开 GGUF…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="158"/>
+        <location filename="../../desktop/pages/chat_page.py" line="159"/>
         <source>Chat with a local .gguf file without Ollama</source>
         <translation>不经过 Ollama，直接与本地 .gguf 文件对话</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="159"/>
+        <location filename="../../desktop/pages/chat_page.py" line="160"/>
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="160"/>
+        <location filename="../../desktop/pages/chat_page.py" line="161"/>
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="161"/>
+        <location filename="../../desktop/pages/chat_page.py" line="162"/>
         <source>System prompt</source>
         <translation>系统提示词</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="162"/>
+        <location filename="../../desktop/pages/chat_page.py" line="163"/>
         <source>Optional: how the model should behave</source>
         <translation>可选：模型应如何表现</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="163"/>
+        <location filename="../../desktop/pages/chat_page.py" line="164"/>
         <source>Temperature</source>
         <translation>温度</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="165"/>
+        <location filename="../../desktop/pages/chat_page.py" line="166"/>
         <source>Message the model (Enter to send, Shift+Enter for a new line)</source>
         <translation>给模型发消息（Enter 发送，Shift+Enter 换行）</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="167"/>
+        <location filename="../../desktop/pages/chat_page.py" line="168"/>
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="168"/>
+        <location filename="../../desktop/pages/chat_page.py" line="169"/>
         <source>Compare</source>
         <translation>对比</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="169"/>
+        <location filename="../../desktop/pages/chat_page.py" line="170"/>
         <source>Ask a second model the same thing and see both answers side by side, e.g. the base model next to your fine-tuned one.</source>
         <translation>同时向第二个模型提同样的问题，并排查看两个回答，例如把基础模型放在你微调的模型旁边。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="172"/>
+        <location filename="../../desktop/pages/chat_page.py" line="173"/>
         <source>The model to compare with (e.g. the base model)</source>
         <translation>用来对比的模型（例如基础模型）</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="173"/>
+        <location filename="../../desktop/pages/chat_page.py" line="174"/>
         <source>Pick the model to compare with.</source>
         <translation>选择用来对比的模型。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="175"/>
+        <location filename="../../desktop/pages/chat_page.py" line="176"/>
         <source>Restart the model</source>
         <translation>重新启动模型</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="178"/>
+        <location filename="../../desktop/pages/chat_page.py" line="179"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="179"/>
+        <location filename="../../desktop/pages/chat_page.py" line="180"/>
         <source>Pick a model above and say hello.</source>
         <translation>在上方选择一个模型，打个招呼吧。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="230"/>
-        <source>Compared with: {model}</source>
-        <translation>对比模型：{model}</translation>
+        <location filename="../../desktop/pages/chat_page.py" line="231"/>
+        <source>Compare with:</source>
+        <translation>对比模型：</translation>
     </message>
     <message>
         <location filename="../../desktop/pages/chat_page.py" line="240"/>
@@ -193,8 +193,8 @@
         <translation>{n} 个 token · 约 {rate:.1f} token/秒</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="183"/>
-        <location filename="../../desktop/pages/chat_page.py" line="186"/>
+        <location filename="../../desktop/pages/chat_page.py" line="184"/>
+        <location filename="../../desktop/pages/chat_page.py" line="187"/>
         <location filename="../../desktop/pages/chat_page.py" line="351"/>
         <source>Stopped.</source>
         <translation>已停止。</translation>
