@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QFrame,
@@ -159,6 +160,9 @@ class ChatView(Retranslating, QScrollArea):
 
     def _range_changed(self, _low: int, high: int) -> None:
         if self._follow:
+            QTimer.singleShot(0, self._to_bottom)
+
+    def _to_bottom(self) -> None:
+        if shiboken6.isValid(self):  # the view may be gone before the timer fires
             bar = self.verticalScrollBar()
-            # with a context object: dropped when the view is gone before the timer fires
-            QTimer.singleShot(0, bar, lambda: bar.setValue(bar.maximum()))
+            bar.setValue(bar.maximum())
