@@ -154,7 +154,8 @@ class RemoteBackend:
                 history = local_events(out)
                 for record in history:
                     ctx.post(record)
-                if spec.resume or status(conn, run_id).status == "interrupted":
+                state_now = status(conn, run_id).status  # never a second process on a live run
+                if state_now == "interrupted" or (spec.resume and state_now == "stopped"):
                     ctx.log(f"resuming {run_id} on {conn.box.name}")
                     resume(conn, run_id)
                     step = max((int(r.get("step", 0)) for r in history), default=0)
@@ -193,7 +194,7 @@ class RemoteBackend:
         from engine.remote.errors import RemoteError
 
         raise RemoteError(f"the run {run_id} on {conn.box.name} {final}", box=conn.box.name,
-                          hint="Its log is in the run's folder on the box.")  # fmt: skip
+                          hint="Its log is in the run's folder on the box.", run_ended=True)  # fmt: skip
 
     def _follow(self, conn: Any, run_id: str, out: Path, offset: int, total: int, ctx: Any) -> str:
         from engine.remote import follow, stop

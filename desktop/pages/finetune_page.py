@@ -286,7 +286,8 @@ class FinetunePage(RemoteRunsMixin, InputsMixin, Page):
         self.refresh_runs()
 
     def _failed(self, error: Any) -> None:
-        self.forget_run(self.run_dir)
+        if not self.running_remotely or (getattr(error, "details", None) or {}).get("run_ended"):
+            self.forget_run(self.run_dir)  # a lost connection keeps a box run remembered
         self._job = None
         self.mode = "failed"
         self.notice.show_message("error", str(getattr(error, "message", error)))

@@ -264,6 +264,23 @@ def test_stop_stops_the_run_on_the_box(qtbot, settings, box_run):
     assert page.resume_button.isVisible()
 
 
+def test_an_unreachable_box_at_start_keeps_the_run_remembered(qtbot, settings, tmp_path):
+    from engine.remote import Box
+    from engine.remote.boxes import save_boxes
+    from engine.remote.display import save_state
+
+    save_boxes({"gone": Box(name="gone", host="127.0.0.1", port=9, user="me",
+                            key_file=str(tmp_path / "key"))})  # fmt: skip
+    out = settings.output_dir() / "runs" / "on a box that is off"
+    save_state(out, box="gone", run_id="20260101-000000-dead", offset=0, total=0)
+    settings.update(remote_runs=[str(out)])
+    page = _page(qtbot, settings)
+    page.reattach()
+    qtbot.waitUntil(lambda: page.mode == "failed", timeout=30_000)
+    assert "cannot connect" in page.notice.text.text()
+    assert settings.values.remote_runs == [str(out)]  # tried again at the next start
+
+
 def test_train_args_are_what_the_cli_on_the_box_accepts(tmp_path):
     import argparse
 
