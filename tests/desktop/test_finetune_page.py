@@ -243,6 +243,17 @@ def test_a_real_tiny_cpu_training_from_the_page(make_window, qtbot, tmp_path, ba
     assert window.package_page.prepared.report.kind == "lora_adapter"
 
 
+def test_max_samples_option_reaches_the_spec_with_a_tooltip(qtbot, settings, tmp_path):
+    page = _replay_page(qtbot, settings, tmp_path, recorded_stream(), delay=0.0)
+    o = page.options
+    assert o.spec_fields()["max_samples"] is None  # 0: every example
+    o.max_samples.setValue(500)
+    assert "first this many examples" in o.labels["max_samples"].toolTip()
+    page.start()
+    assert page.spec.max_samples == 500
+    qtbot.waitUntil(lambda: page.mode == "finished", timeout=10_000)
+
+
 def test_a_run_that_will_not_fit_warns_and_asks_before_starting(
     qtbot, settings, tmp_path, monkeypatch
 ):
