@@ -7,7 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QPlainTextEdit, QProgressBar, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QPlainTextEdit,
+    QProgressBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop import jobs
 from desktop import remote_boxes as rb
@@ -72,8 +79,6 @@ class WherePanel(QWidget):
         self.setup_log.setReadOnly(True)
         self.setup_log.setMaximumHeight(90)
         self.setup_log.hide()
-        from PySide6.QtWidgets import QVBoxLayout
-
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(row)

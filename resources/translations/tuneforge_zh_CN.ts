@@ -77,125 +77,125 @@
 <context>
     <name>ChatPage</name>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="157"/>
+        <location filename="../../desktop/pages/chat_page.py" line="158"/>
         <source>Chat</source>
         <translation>对话</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="158"/>
+        <location filename="../../desktop/pages/chat_page.py" line="159"/>
         <source>Open GGUF…</source>
         <translation>打开 GGUF…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="159"/>
+        <location filename="../../desktop/pages/chat_page.py" line="160"/>
         <source>Chat with a local .gguf file without Ollama</source>
         <translation>不经过 Ollama，直接与本地 .gguf 文件对话</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="160"/>
+        <location filename="../../desktop/pages/chat_page.py" line="161"/>
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="161"/>
+        <location filename="../../desktop/pages/chat_page.py" line="162"/>
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="162"/>
+        <location filename="../../desktop/pages/chat_page.py" line="163"/>
         <source>System prompt</source>
         <translation>系统提示词</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="163"/>
+        <location filename="../../desktop/pages/chat_page.py" line="164"/>
         <source>Optional: how the model should behave</source>
         <translation>可选：模型应如何表现</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="164"/>
+        <location filename="../../desktop/pages/chat_page.py" line="165"/>
         <source>Temperature</source>
         <translation>温度</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="166"/>
+        <location filename="../../desktop/pages/chat_page.py" line="167"/>
         <source>Message the model (Enter to send, Shift+Enter for a new line)</source>
         <translation>给模型发消息（Enter 发送，Shift+Enter 换行）</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="168"/>
+        <location filename="../../desktop/pages/chat_page.py" line="169"/>
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="169"/>
+        <location filename="../../desktop/pages/chat_page.py" line="170"/>
         <source>Compare</source>
         <translation>对比</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="170"/>
+        <location filename="../../desktop/pages/chat_page.py" line="171"/>
         <source>Ask a second model the same thing and see both answers side by side, e.g. the base model next to your fine-tuned one.</source>
         <translation>同时向第二个模型提同样的问题，并排查看两个回答，例如把基础模型放在你微调的模型旁边。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="173"/>
+        <location filename="../../desktop/pages/chat_page.py" line="174"/>
         <source>The model to compare with (e.g. the base model)</source>
         <translation>用来对比的模型（例如基础模型）</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="174"/>
+        <location filename="../../desktop/pages/chat_page.py" line="175"/>
         <source>Pick the model to compare with.</source>
         <translation>选择用来对比的模型。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="176"/>
+        <location filename="../../desktop/pages/chat_page.py" line="177"/>
         <source>Restart the model</source>
         <translation>重新启动模型</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="179"/>
+        <location filename="../../desktop/pages/chat_page.py" line="180"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="180"/>
+        <location filename="../../desktop/pages/chat_page.py" line="181"/>
         <source>Pick a model above and say hello.</source>
         <translation>在上方选择一个模型，打个招呼吧。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="231"/>
+        <location filename="../../desktop/pages/chat_page.py" line="232"/>
         <source>Compare with:</source>
         <translation>对比模型：</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="240"/>
+        <location filename="../../desktop/pages/chat_page.py" line="241"/>
         <source>Choose a GGUF file</source>
         <translation>选择 GGUF 文件</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="240"/>
+        <location filename="../../desktop/pages/chat_page.py" line="241"/>
         <source>GGUF models (*.gguf);;All files (*)</source>
         <translation>GGUF 模型 (*.gguf);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="293"/>
+        <location filename="../../desktop/pages/chat_page.py" line="294"/>
         <source>Waiting for the first token…</source>
         <translation>等待第一个 token…</translation>
     </message>
     <message>
         <location filename="../../desktop/pages/chat_extras.py" line="166"/>
-        <location filename="../../desktop/pages/chat_page.py" line="316"/>
+        <location filename="../../desktop/pages/chat_page.py" line="317"/>
         <source>Loading the model…</source>
         <translation>正在加载模型…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="328"/>
+        <location filename="../../desktop/pages/chat_page.py" line="329"/>
         <source>{n} tokens · ≈ {rate:.1f} tokens/s</source>
         <translation>{n} 个 token · 约 {rate:.1f} token/秒</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="184"/>
-        <location filename="../../desktop/pages/chat_page.py" line="187"/>
-        <location filename="../../desktop/pages/chat_page.py" line="351"/>
+        <location filename="../../desktop/pages/chat_page.py" line="185"/>
+        <location filename="../../desktop/pages/chat_page.py" line="188"/>
+        <location filename="../../desktop/pages/chat_page.py" line="352"/>
         <source>Stopped.</source>
         <translation>已停止。</translation>
     </message>
@@ -220,7 +220,7 @@
         <translation>达到长度上限后停止</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="373"/>
+        <location filename="../../desktop/pages/chat_page.py" line="374"/>
         <source>The chat failed</source>
         <translation>对话失败</translation>
     </message>
@@ -453,7 +453,7 @@
     <name>FinetunePage</name>
     <message>
         <location filename="../../desktop/pages/finetune_page.py" line="191"/>
-        <location filename="../../desktop/pages/finetune_page.py" line="335"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="336"/>
         <source>From the HF cache…</source>
         <translation>从 HF 缓存选择…</translation>
     </message>
@@ -464,7 +464,7 @@
     </message>
     <message>
         <location filename="../../desktop/pages/finetune_inputs.py" line="81"/>
-        <location filename="../../desktop/pages/finetune_page.py" line="325"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="326"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
@@ -505,7 +505,7 @@
     </message>
     <message>
         <location filename="../../desktop/pages/finetune_page.py" line="210"/>
-        <location filename="../../desktop/pages/finetune_page.py" line="337"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="338"/>
         <source>Start training</source>
         <translation>开始训练</translation>
     </message>
@@ -530,12 +530,12 @@
         <translation>正在停止：保存检查点…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="348"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="349"/>
         <source>Done. The adapter is in {path}</source>
         <translation>完成。适配器位于 {path}</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="351"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="352"/>
         <source>Stopped; a checkpoint is saved. Resume continues from it.</source>
         <translation>已停止，检查点已保存。点击“继续”可从这里接着训练。</translation>
     </message>
@@ -560,63 +560,63 @@
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="321"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="322"/>
         <source>Fine-tune</source>
         <translation>微调</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="322"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="323"/>
         <source>Teach a base model your data: pick the model and the dataset, press Start, watch the loss.</source>
         <translation>用你的数据教会基础模型：选择模型和数据集，点击开始，观察损失曲线。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="324"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="325"/>
         <source>Base model</source>
         <translation>基础模型</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="326"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="327"/>
         <source>A model folder, or a Hugging Face id such as Qwen/Qwen2.5-1.5B-Instruct</source>
         <translation>模型文件夹，或 Hugging Face ID，例如 Qwen/Qwen2.5-1.5B-Instruct</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="328"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="329"/>
         <source>.json, .jsonl, .csv, .parquet, or a folder with dataset_info.json</source>
         <translation>.json、.jsonl、.csv、.parquet，或包含 dataset_info.json 的文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="330"/>
-        <location filename="../../desktop/pages/finetune_page.py" line="333"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="331"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="334"/>
         <source>Folder…</source>
         <translation>文件夹…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="331"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="332"/>
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="332"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="333"/>
         <source>File…</source>
         <translation>文件…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="336"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="337"/>
         <source>Preview (trained parts highlighted)</source>
         <translation>预览（高亮部分为训练内容）</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="338"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="339"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="339"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="340"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="340"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="341"/>
         <source>Package this model</source>
         <translation>打包这个模型</translation>
     </message>
@@ -684,7 +684,7 @@
 <context>
     <name>MessageBubble</name>
     <message>
-        <location filename="../../desktop/widgets/chat_view.py" line="70"/>
+        <location filename="../../desktop/widgets/chat_view.py" line="71"/>
         <source>Thinking</source>
         <translation>思考过程</translation>
     </message>
@@ -2114,124 +2114,124 @@
 <context>
     <name>WherePanel</name>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="25"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="32"/>
         <source>no NVIDIA GPU</source>
         <translation>没有 NVIDIA GPU</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="30"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="37"/>
         <source>{free:.0f} GB free</source>
         <translation>剩余 {free:.0f} GB</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="32"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="39"/>
         <source>runtime {version}</source>
         <translation>运行环境 {version}</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="33"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="40"/>
         <source>runtime not set up yet</source>
         <translation>运行环境尚未安装</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="101"/>
-        <location filename="../../desktop/pages/finetune_where.py" line="234"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="106"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="239"/>
         <source>This computer</source>
         <translation>本机</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="149"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="154"/>
         <source>Connecting to {host}…</source>
         <translation>正在连接 {host}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="154"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="159"/>
         <source>Trust this box?</source>
         <translation>信任这台服务器？</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="155"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="160"/>
         <source>{host} presents this key:</source>
         <translation>{host} 出示的主机密钥：</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="156"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="161"/>
         <source>Compare it with the fingerprint your GPU provider shows. Trust it only if they match.</source>
         <translation>请与 GPU 服务商显示的指纹核对，只有一致时才信任。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="157"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="162"/>
         <source>Trust and save</source>
         <translation>信任并保存</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="159"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="164"/>
         <source>Not saved: the key was not trusted.</source>
         <translation>未保存：没有信任该密钥。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="168"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="173"/>
         <source>Saved {name}; logging in works.</source>
         <translation>已保存 {name}，登录成功。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="174"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="179"/>
         <source>Remove box</source>
         <translation>移除服务器</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="174"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="179"/>
         <source>Remove {name}?</source>
         <translation>移除 {name}？</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="175"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="180"/>
         <source>Its saved password and settings are removed from this computer; nothing on the box is deleted.</source>
         <translation>会从本机删除它保存的密码和设置；服务器上的内容不会被删除。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="176"/>
-        <location filename="../../desktop/pages/finetune_where.py" line="237"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="181"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="242"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="188"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="193"/>
         <source>Testing the connection…</source>
         <translation>正在测试连接…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="204"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="209"/>
         <source>Setting up the training runtime on {name}; this can take a while…</source>
         <translation>正在 {name} 上安装训练运行环境，可能需要一段时间…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="213"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="218"/>
         <source>{name} is ready to train.</source>
         <translation>{name} 已可以训练。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="235"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="240"/>
         <source>Add box…</source>
         <translation>添加服务器…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="236"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="241"/>
         <source>Edit…</source>
         <translation>编辑…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="238"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="243"/>
         <source>Test connection</source>
         <translation>测试连接</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="239"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="244"/>
         <source>Set up</source>
         <translation>安装环境</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="240"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="245"/>
         <source>Train on this computer, or on a rented GPU box over SSH. A run on a box goes on when you close the app.</source>
         <translation>在本机训练，或通过 SSH 在租用的 GPU 服务器上训练。关闭应用后，服务器上的训练会继续进行。</translation>
     </message>
