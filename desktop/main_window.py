@@ -268,11 +268,12 @@ class MainWindow(Retranslating, QMainWindow):
         if self.package_page.mode == "running" and not self._confirm_quit():
             event.ignore()
             return
-        if self.finetune_page.running:
+        if self.finetune_page.running_locally:
             if not self._confirm_quit_training():
                 event.ignore()
                 return
             self.finetune_page.stop_and_wait(120.0)
+        self.finetune_page.detach()  # a run on a box goes on; the next start re-attaches
         self.save_geometry()
         self.monitor.stop()
         jobs.cancel_all(wait_seconds=5.0)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,8 @@ class Settings:
     chat_system_prompt: str = ""
     runtime_index_url: str = ""  # empty: PyPI (a mirror for the training runtime's packages)
     runtime_torch_index_url: str = ""  # empty: download.pytorch.org (a mirror of its wheels)
+    # local run folders of runs going on a remote box: re-attached when the app starts
+    remote_runs: list[str] = field(default_factory=list)
 
 
 _CHOICES: dict[str, tuple[str, ...]] = {"language": LANGUAGES, "theme": THEMES}

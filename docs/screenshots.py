@@ -110,6 +110,7 @@ def _render(work: Path, out: Path) -> int:
     if page.mode != "done":
         raise SystemExit("packaging failed: " + page.progress.log_line.text())
     shot("package-done")
+    packaged_gguf = page.outcome.gguf_path
 
     # A second version, as users keep them: the same GGUF under another tag.
     from engine.jobs import null_context
@@ -156,6 +157,7 @@ def _render(work: Path, out: Path) -> int:
     shot("chat-zh")
 
     _finetune_shots(app, window, settings, work, model_dir, out, wait)
+    _compare_shots(window, settings, packaged_gguf, shot, wait)
     window.monitor.stop()
     jobs.cancel_all()
     window.close()
@@ -217,6 +219,11 @@ def _finetune_shots(app: Any, window: Any, settings: Any, work: Path, model_dir:
         window.grab().save(str(path))
         print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
 
+    from engine.remote.boxes import Box, save_boxes
+
+    save_boxes({"autodl-4090": Box(name="autodl-4090", host="region-9.autodl.pro", port=41234,
+                                   user="root", key_file=str(work / "id_ed25519"))})  # fmt: skip
+    page.where.refresh()
     window.go("finetune")
     page.base_edit.setText(str(model_dir))
     page.set_dataset(data)
@@ -232,7 +239,35 @@ def _finetune_shots(app: Any, window: Any, settings: Any, work: Path, model_dir:
     settings.update(theme="dark")
     shot("finetune-done-dark", 1000, controls)
     settings.update(theme="light", language="zh_CN")
+    shot("finetune-done-zh", 1000, controls)
+    page.run_panel.reset()
+    page.backend = ReplayBackend(_loss_stream(), delay=0.03)
+    page.start()
+    wait(lambda: len(page.run_panel.chart.train) >= 34, "the replayed run")
+    shot("finetune-running-zh", 1000, controls)
+    wait(lambda: page.mode == "finished", "the replayed run to finish")
+    page.where.combo.setCurrentIndex(page.where.combo.findData("autodl-4090"))  # a saved box
     shot("finetune-idle-zh", 1250)
+    page.where.combo.setCurrentIndex(0)
+    settings.update(language="en")
+
+
+def _compare_shots(window: Any, settings: Any, base_gguf: Path, shot: Callable[..., None],
+                   wait: Callable[..., None]) -> None:  # fmt: skip
+    """Chat "Compare": the packaged model (through Ollama) beside the base GGUF (llama.cpp)."""
+    chat = window.chat_page
+    chat.clear()
+    window.open_chat("my-assistant:latest")
+    wait(lambda: chat.current_target() == ("ollama", "my-assistant:latest"), "the model list")
+    chat.set_comparing(True)
+    chat.compare.picker.add_local(base_gguf)
+    chat.input.setPlainText("Hello! Who are you?")
+    chat.send()
+    wait(lambda: chat.job is None and chat.compare.job is None, "both answers")
+    for name, changes in (("chat-compare", {}), ("chat-compare-dark", {"theme": "dark"}),
+                          ("chat-compare-zh", {"theme": "light", "language": "zh_CN"})):  # fmt: skip
+        settings.update(**changes)
+        shot(name)
     settings.update(language="en")
 
 

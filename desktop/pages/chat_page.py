@@ -1,9 +1,9 @@
-"""Chat: an Ollama model or a local GGUF (in-process), streamed, with thinking kept apart."""
+"""Chat: an Ollama model or a local GGUF (in-process), streamed, with thinking kept apart;
+"Compare" puts a second model's answers (the base) beside it."""
 
 from __future__ import annotations
 
 import time
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -21,37 +22,18 @@ from PySide6.QtWidgets import (
 
 from desktop import backend, jobs
 from desktop.ollama_monitor import OllamaMonitor
+from desktop.pages.chat_compare import CompareLane
+from desktop.pages.chat_extras import ChatExtrasMixin, conversation_markdown
 from desktop.settings import SettingsStore
 from desktop.widgets.chat_view import ChatView, MessageBubble
 from desktop.widgets.common import Card, Page, ThemedIcons, button, label, pad_spin_box
 from desktop.widgets.dialogs import error_dialog
 from desktop.widgets.model_picker import ModelPicker
 
-
-def conversation_markdown(
-    *, model: str, system: str, messages: list[dict[str, str]], when: datetime
-) -> str:
-    """The conversation as Markdown (thinking in a collapsed <details> block)."""
-    lines = [f"# Chat with {model}", "", f"_{when:%Y-%m-%d %H:%M}_", ""]
-    if system:
-        lines += ["**System prompt:**", "", *[f"> {row}" for row in system.splitlines()], ""]
-    for message in messages:
-        who = "You" if message["role"] == "user" else model
-        lines += [f"### {who}", ""]
-        if message.get("thinking"):
-            lines += [
-                "<details><summary>Thinking</summary>",
-                "",
-                message["thinking"].strip(),
-                "",
-                "</details>",
-                "",
-            ]
-        lines += [message["content"].strip(), ""]
-    return "\n".join(lines).rstrip() + "\n"
+__all__ = ["ChatPage", "conversation_markdown"]
 
 
-class ChatPage(Page):
+class ChatPage(ChatExtrasMixin, Page):
     def __init__(
         self, settings: SettingsStore, monitor: OllamaMonitor, parent: QWidget | None = None
     ) -> None:
@@ -86,6 +68,15 @@ class ChatPage(Page):
         top.addSpacing(12)
         top.addWidget(self.model_combo, 1)
         top.addWidget(self.open_gguf)
+        self.compare = CompareLane(self)
+        self.compare_button = button(icon="columns")
+        self.compare_button.setObjectName("CompareButton")
+        self.compare_button.setCheckable(True)
+        self.compare_button.toggled.connect(self.set_comparing)
+        self.compare.ended.connect(self._update_buttons)
+        self.compare.format_stats = self.stats_text
+        self.compare.picker.currentIndexChanged.connect(lambda _i: self._title_views())
+        top.addWidget(self.compare_button)
         top.addSpacing(12)
         top.addWidget(self.clear_button)
         top.addWidget(self.export_button)
@@ -118,7 +109,20 @@ class ChatPage(Page):
 
         self.view = ChatView()
         self.view.setObjectName("ChatView")
-        self.column.addWidget(self.view, 1)
+        views = QGridLayout()
+        views.setSpacing(12)
+        self.view_title, self.compare_title = label(role="faint"), label(role="faint")
+        views.addWidget(self.view_title, 0, 0)
+        compare_head = QHBoxLayout()
+        compare_head.addWidget(self.compare_title)
+        compare_head.addWidget(self.compare.picker, 1)
+        views.addLayout(compare_head, 0, 1)
+        views.addWidget(self.view, 1, 0)
+        views.addWidget(self.compare.view, 1, 1)
+        views.setRowStretch(1, 1)
+        self.column.addLayout(views, 1)
+        for w in (self.view_title, self.compare_title, self.compare.view, self.compare.picker):
+            w.hide()
 
         composer = Card(margins=10, spacing=6)
         row = QHBoxLayout()
@@ -143,19 +147,7 @@ class ChatPage(Page):
         self.stats = label(role="faint")
         self.stats.setObjectName("ChatStats")
         self.column.addWidget(self.stats)
-        self.crash_box = Card(margins=10, spacing=6)
-        self.crash_box.setObjectName("ChatCrashBox")
-        self.crash_label = label()
-        self.crash_label.setObjectName("ChatCrashMessage")
-        self.crash_label.setWordWrap(True)
-        self.restart_button = button(role="primary")
-        self.restart_button.setObjectName("RestartModelButton")
-        self.restart_button.clicked.connect(self.restart_model)
-        self.crash_box.body.addWidget(self.crash_label)
-        self.crash_box.body.addWidget(self.restart_button, 0, Qt.AlignmentFlag.AlignLeft)
-        self.crash_box.hide()
-        self.column.addWidget(self.crash_box)
-        self._crash: Any = None
+        self.column.addWidget(self._build_crash_box())
 
         ThemedIcons(self)
         monitor.changed.connect(self._ollama_changed)
@@ -175,12 +167,19 @@ class ChatPage(Page):
             self.tr("Message the model (Enter to send, Shift+Enter for a new line)")
         )
         self.send_button.setText(self.tr("Send"))
+        self.compare_button.setText(self.tr("Compare"))
+        self.compare_button.setToolTip(self.tr("Ask a second model the same thing and see both "
+                                               "answers side by side, e.g. the base model next "
+                                               "to your fine-tuned one."))  # fmt: skip
+        self.compare.picker.setToolTip(self.tr("The model to compare with (e.g. the base model)"))
+        self.compare.view.placeholder.setText(self.tr("Pick the model to compare with."))
+        self._title_views()
         self.restart_button.setText(self.tr("Restart the model"))
         if self._crash is not None:
             self._show_crash(self._crash)
         self.stop_button.setText(self.tr("Stop"))
         self.view.placeholder.setText(self.tr("Pick a model above and say hello."))
-        for bubble in self.view.bubbles:  # answers already given, in the new language
+        for bubble in self.view.bubbles + self.compare.view.bubbles:  # in the new language
             if bubble.end is not None:
                 stats, stopped = bubble.end
                 bubble.set_footer(self.tr("Stopped.") if stopped else self.stats_text(stats))
@@ -213,6 +212,25 @@ class ChatPage(Page):
 
     def _models_listed(self, models: list[Any]) -> None:
         self.model_combo.set_ollama_models(models)
+        self.compare.picker.set_ollama_models(models)
+
+    # -- compare ---------------------------------------------------------------------------
+    def set_comparing(self, on: bool) -> None:
+        """Show the second column; each later prompt goes to both models."""
+        if self.compare_button.isChecked() != on:
+            self.compare_button.setChecked(on)
+            return
+        for w in (self.compare.picker, self.compare.view, self.view_title, self.compare_title):
+            w.setVisible(on)
+        self._title_views()
+
+    @property
+    def comparing(self) -> bool:
+        return self.compare_button.isChecked()
+
+    def _title_views(self) -> None:
+        self.view_title.setText(self.model_combo.currentText())
+        self.compare_title.setText(self.tr("Compare with:"))
 
     def set_model(self, name: str) -> None:
         """Select an Ollama model (from "Chat now" or the Models page)."""
@@ -230,6 +248,7 @@ class ChatPage(Page):
         self.model_combo.add_local(path)
 
     def _model_changed(self, *_args: object) -> None:
+        self._title_views()
         self._update_buttons()
 
     def current_target(self) -> tuple[str, str] | None:
@@ -253,7 +272,7 @@ class ChatPage(Page):
     def send(self) -> None:
         text = self.input.toPlainText().strip()
         target = self.current_target()
-        if not text or target is None or self.job is not None:
+        if not text or target is None or self.job is not None or self.compare.job is not None:
             return
         self.input.clear()
         self.history.append({"role": "user", "content": text})
@@ -274,6 +293,9 @@ class ChatPage(Page):
         self._started = time.monotonic()
         self._chunks = 0
         self.stats.setText(self.tr("Waiting for the first token…"))
+        if self.comparing:
+            self.compare.send(text, system=system, temperature=self.temperature.value(),
+                              host=self.settings.values.ollama_host or None)  # fmt: skip
         self.job = jobs.start_job(
             backend.chat_job,
             request,
@@ -287,6 +309,7 @@ class ChatPage(Page):
         self._update_buttons()
 
     def stop(self) -> None:
+        self.compare.stop()
         if self.job is not None:
             self.job.cancel()
 
@@ -333,20 +356,6 @@ class ChatPage(Page):
             bubble.end = (stats, stopped)
             bubble.set_footer(text)
 
-    def stats_text(self, stats: Any) -> str:
-        if stats is None:
-            return ""
-        parts = []
-        if stats.completion_tokens is not None:
-            parts.append(self.tr("{n} tokens").format(n=stats.completion_tokens))
-        if stats.tokens_per_second:
-            parts.append(self.tr("{rate:.1f} tokens/s").format(rate=stats.tokens_per_second))
-        if stats.prompt_tokens is not None:
-            parts.append(self.tr("prompt {n} tokens").format(n=stats.prompt_tokens))
-        if stats.done_reason == "length":
-            parts.append(self.tr("stopped at the length limit"))
-        return " · ".join(parts)
-
     def _stopped(self) -> None:
         bubble = self.bubble
         self._close_turn(keep=True)
@@ -365,108 +374,25 @@ class ChatPage(Page):
             return
         error_dialog(self, self.tr("The chat failed"), error)
 
-    # -- llama.cpp crashed -----------------------------------------------------------------
-    def _show_crash(self, error: Any) -> None:
-        self._crash = error
-        details = getattr(error, "details", None) or {}
-        name = Path(error.path).name if getattr(error, "path", None) else ""
-        text = self.tr(
-            "llama.cpp crashed while running {model} ({signal}). The app is fine; "
-            "only the model stopped."
-        ).format(model=name, signal=details.get("signal") or getattr(error, "signal", "?"))
-        advice = self.tr(
-            "Restart the model to try again. If it crashes again, try another "
-            "quantization of the model (F16 or Q8_0), and send the self-test report."
-        )
-        tail = str(details.get("stderr") or getattr(error, "stderr_tail", "") or "")
-        lines = [text, advice]
-        if tail:
-            lines.append(self.tr("Last output of llama.cpp:") + "\n" + tail[-600:])
-        self.crash_label.setText("\n\n".join(lines))
-        self.crash_box.show()
-        self._update_buttons()
-
-    def restart_model(self) -> None:
-        target = self.current_target()
-        if target is None or target[0] != "gguf" or self.job is not None:
-            return
-        self.crash_box.hide()
-        self._crash = None
-        self.stats.setText(self.tr("Loading the model…"))
-        request = backend.ChatRequest(
-            messages=(),
-            gguf=target[1],
-            host=self.settings.values.ollama_host or None,
-        )
-        self.job = jobs.start_job(
-            backend.restart_chat_model,
-            request,
-            owner=self,
-            on_result=self._restarted,
-            on_error=self._restart_failed,
-        )
-        self._update_buttons()
-
-    def _restarted(self, _name: str) -> None:
-        self.job = None
-        self.stats.setText(self.tr("The model is loaded again."))
-        self._update_buttons()
-
-    def _restart_failed(self, error: Any) -> None:
-        self.job = None
-        self.stats.setText("")
-        if getattr(error, "code", None) == "native_crash":
-            self._show_crash(error)
-        else:
-            error_dialog(self, self.tr("The model could not be loaded"), error)
-        self._update_buttons()
-
     def clear(self) -> None:
         if self.job is not None:
             self.job.cancel()
         self.history = []
         self.view.clear()
+        self.compare.clear()
         self._last_end = None
         self.stats.setText("")
         self._update_buttons()
 
-    def _export(self) -> None:
-        if not self.history:
-            return
-        target = self.current_target()
-        model = target[1] if target else "model"
-        default = f"chat-{datetime.now():%Y%m%d-%H%M}.md"
-        path, _ = QFileDialog.getSaveFileName(
-            self,
-            self.tr("Export the conversation"),
-            str(self.settings.output_dir() / default),
-            self.tr("Markdown (*.md)"),
-        )
-        if path:
-            self.export_to(Path(path), model=model)
-
-    def export_to(self, path: Path, *, model: str) -> None:
-        from engine.jobs import atomic_file
-
-        text = conversation_markdown(
-            model=model,
-            system=self.system_edit.text().strip(),
-            messages=self.history,
-            when=datetime.now(),
-        )
-        try:
-            with atomic_file(path) as tmp:
-                tmp.write_text(text, encoding="utf-8", newline="\n")
-        except OSError as exc:
-            error_dialog(self, self.tr("Export failed"), exc)
-
     def _update_buttons(self) -> None:
-        busy = self.job is not None
+        busy = self.job is not None or self.compare.job is not None
         self.send_button.setVisible(not busy)
         self.stop_button.setVisible(busy)
         self.send_button.setEnabled(self.current_target() is not None)
         self.clear_button.setEnabled(bool(self.history) or busy)
         self.export_button.setEnabled(bool(self.history) and not busy)
         self.model_combo.setEnabled(not busy)
+        self.compare.picker.setEnabled(not busy)
+        self.compare_button.setEnabled(not busy)
         self.open_gguf.setEnabled(not busy)
         self.restart_button.setEnabled(not busy)

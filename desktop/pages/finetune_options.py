@@ -3,7 +3,6 @@ this computer's GPU and the memory-fit estimate."""
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Any
 
 from PySide6.QtCore import QEvent, Signal
@@ -75,6 +74,7 @@ class TrainOptions(Card):
         self.lr = _dspin(1e-6, 1e-2, 2e-4, 6, 1e-5)
         self.epochs = _dspin(0.1, 100, 3, 1, 1)
         self.max_steps = _spin(0, 1_000_000, 0)
+        self.max_samples = _spin(0, 100_000_000, 0)
         self.max_grad_norm = _dspin(0, 100, 1.0, 2, 0.1)
         self.compute = QComboBox()
         self.compute.addItems(["auto", "bf16", "fp16", "fp32"])
@@ -95,7 +95,8 @@ class TrainOptions(Card):
         self.labels: dict[str, QLabel] = {}
         self.fields: dict[str, QWidget] = {
             "lr": self.lr, "epochs": self.epochs, "max_steps": self.max_steps,
-            "max_grad_norm": self.max_grad_norm, "compute": self.compute, "device": self.device,
+            "max_samples": self.max_samples, "max_grad_norm": self.max_grad_norm,
+            "compute": self.compute, "device": self.device,
             "cutoff": self.cutoff, "batch_size": self.batch_size, "grad_accum": self.grad_accum,
             "val_size": self.val_size, "lora_rank": self.lora_rank, "lora_alpha": self.lora_alpha,
             "lora_dropout": self.lora_dropout, "lora_targets": self.lora_targets, "qlora": self.qlora,
@@ -116,16 +117,13 @@ class TrainOptions(Card):
         self.where_title = label(role="h3")
         self.gpu_text = label(wrap=True)
         self.gpu_text.setObjectName("GpuText")
-        self.remote_note = label(role="muted", wrap=True)
-        self.remote_note.setObjectName("RemoteNote")
-        # Until engine.remote lands, "a remote box" is a note; with it, the page takes a
-        # remote TrainBackend (desktop.train_backend) and this note goes.
-        self.remote_note.setVisible(importlib.util.find_spec("engine.remote") is None)
         self.fit_text = label(wrap=True)
         self.fit_text.setObjectName("FitText")
-        for w in (self.where_title, self.gpu_text, self.remote_note, self.fit_text):
+        for w in (self.where_title, self.gpu_text, self.fit_text):
             self.body.addWidget(w)
         self.gpu_memory_gb: float | None = None
+        self.on_box = False  # training on a remote box: its GPU (when tested) is what must fit
+        self.box_memory_gb: float | None = None
         self.gpus: list[Any] | None = None
         self.estimate: Any | None = None
         self.retranslate()
@@ -150,6 +148,7 @@ class TrainOptions(Card):
         return {
             "lr": self.lr.value(), "epochs": self.epochs.value(),
             "max_steps": self.max_steps.value() or None,
+            "max_samples": self.max_samples.value() or None,
             "max_grad_norm": self.max_grad_norm.value(), "compute": self.compute.currentText(),
             "device": self.device.currentText(), "cutoff": self.cutoff.value(),
             "batch_size": self.batch_size.value(), "grad_accum": self.grad_accum.value(),
@@ -170,6 +169,12 @@ class TrainOptions(Card):
             self.gpu_text.setText(self.tr(
                 "This computer: no CUDA GPU. Training on the CPU is only for tiny tests."))  # fmt: skip
 
+    def set_where(self, *, on_box: bool, box_memory_gb: float | None) -> None:
+        """A remote box was chosen (its tested GPU memory, if known) or this computer."""
+        self.on_box, self.box_memory_gb = on_box, box_memory_gb
+        self.gpu_text.setVisible(not on_box)
+        self.set_fit(self.estimate)
+
     def set_fit(self, estimate: Any | None) -> bool:
         """Show the memory estimate; False when it will not fit the local GPU."""
         self.estimate = estimate
@@ -177,11 +182,12 @@ class TrainOptions(Card):
             self.fit_text.setText("")
             set_prop(self.fit_text, "role", None)
             return True
-        fits = self.gpu_memory_gb is None or estimate.total_gb <= self.gpu_memory_gb
+        have = self.box_memory_gb if self.on_box else self.gpu_memory_gb
+        fits = have is None or estimate.total_gb <= have
         text = self.tr("Estimated GPU memory: {need:.1f} GB").format(need=estimate.total_gb)
         if not fits:
             text += " " + self.tr("— more than this GPU's {have:.0f} GB: lower the cutoff or "
-                                  "batch size, or turn on QLoRA.").format(have=self.gpu_memory_gb)  # fmt: skip
+                                  "batch size, or turn on QLoRA.").format(have=have)  # fmt: skip
         self.fit_text.setText(text)
         set_prop(self.fit_text, "role", None if fits else "warning")
         return fits
@@ -205,9 +211,6 @@ class TrainOptions(Card):
         self.advanced.setText(self.tr("Advanced"))
         self.qlora.setText(self.tr("Load the base in 4 bits"))
         self.where_title.setText(self.tr("Where to train"))
-        self.remote_note.setText(self.tr(
-            "A remote box: coming in this version. For now use `tuneforge train --on` "
-            "from a terminal."))  # fmt: skip
         names = {
             "lr": (self.tr("Learning rate"), self.tr(
                 "How big each learning step is. Too high: the loss jumps or becomes NaN; too "
@@ -218,6 +221,9 @@ class TrainOptions(Card):
             "max_steps": (self.tr("Max steps"), self.tr(
                 "Stop after this many training steps (0: use the epochs). Handy for a quick "
                 "test on a big dataset.")),
+            "max_samples": (self.tr("Max samples"), self.tr(
+                "Train on only the first this many examples of the dataset (0: all of them). "
+                "Use it for a quick test of a big dataset, or to see whether more data helps.")),
             "max_grad_norm": (self.tr("Max grad norm"), self.tr(
                 "Caps how far one step can move the weights, which keeps training stable. "
                 "1.0 is standard; rarely needs changing.")),

@@ -25,7 +25,10 @@ from desktop import finetune_backend as fb
 from desktop import jobs
 from desktop.pages.finetune_inputs import InputsMixin
 from desktop.pages.finetune_options import TrainOptions
+from desktop.pages.finetune_remote import RemoteRunsMixin
 from desktop.pages.finetune_run import RunPanel, RunsList
+from desktop.pages.finetune_where import WherePanel
+from desktop.remote_backend import RemoteBackend
 from desktop.settings import SettingsStore
 from desktop.train_backend import LocalBackend, TrainBackend
 from desktop.widgets.common import Card, Notice, Page, button, header, label
@@ -33,13 +36,16 @@ from desktop.widgets.dialogs import confirm, error_dialog
 from desktop.widgets.runtime_setup import offer_runtime_setup
 
 
-class FinetunePage(InputsMixin, Page):
+class FinetunePage(RemoteRunsMixin, InputsMixin, Page):
     package_requested = Signal(object, object, str)  # adapter folder, base folder, a name
 
     def __init__(self, settings: SettingsStore, *, backend: TrainBackend | None = None) -> None:
         super().__init__()
         self.settings = settings
-        self.backend: TrainBackend = backend or LocalBackend()
+        self.backend: TrainBackend = backend or LocalBackend()  # this computer's
+        self.active_backend: TrainBackend = self.backend  # the one the current run uses
+        self.remote_factory: Any = RemoteBackend
+        self.detached = False
         self.mode = "idle"  # idle | running | stopped | finished | failed
         self.base_path: Path | None = None
         self.run_dir: Path | None = None
@@ -102,6 +108,8 @@ class FinetunePage(InputsMixin, Page):
         self.column.addWidget(inputs)
 
         self.options = TrainOptions()
+        self.where = WherePanel(hf_endpoint=lambda: settings.values.hf_endpoint)
+        self.options.body.insertWidget(self.options.body.indexOf(self.options.gpu_text), self.where)
         self.column.addWidget(self.options)
 
         controls = Card()
@@ -141,6 +149,7 @@ class FinetunePage(InputsMixin, Page):
         self.data_edit.textChanged.connect(lambda: self._debounce.start())
         self.dataset_combo.activated.connect(lambda _i: self._debounce.start())
         self.options.changed.connect(lambda: self._fit_timer.start())
+        self.where.changed.connect(self._where_changed)
         self.base_browse.clicked.connect(self._browse_base)
         self.data_file.clicked.connect(self._browse_data_file)
         self.data_folder.clicked.connect(self._browse_data_folder)
@@ -165,7 +174,15 @@ class FinetunePage(InputsMixin, Page):
         # conveniences: a failure is logged and the page shows what it has
         jobs.call(local_gpus, owner=self, on_result=self._got_gpus, on_error=jobs.log_error)
         jobs.call(fb.cached_models, owner=self, on_result=self._got_cached, on_error=jobs.log_error)
+        self.where.refresh()
         self.refresh_runs()
+        self.reattach()
+
+    def _where_changed(self) -> None:
+        box = self.where.selected()
+        self.options.set_where(on_box=box is not None, box_memory_gb=self.where.gpu_memory_gb())
+        self.fits = self.options.set_fit(self.options.estimate)
+        self._update_buttons()
 
     def _got_gpus(self, gpus: list[Any]) -> None:
         self.options.set_gpus(gpus)
@@ -180,12 +197,6 @@ class FinetunePage(InputsMixin, Page):
     def runs_root(self) -> Path:
         return self.settings.output_dir() / "runs"
 
-    def refresh_runs(self) -> None:
-        from engine.train.overview import list_runs
-
-        jobs.call(list_runs, [self.runs_root()], owner=self, on_result=self.runs.set_runs,
-                  on_error=jobs.log_error)  # fmt: skip
-
     # -- running ---------------------------------------------------------------------------
     def new_run_dir(self) -> Path:
         stem = (self.base_path.name if self.base_path else "run")[:40]
@@ -195,14 +206,15 @@ class FinetunePage(InputsMixin, Page):
         from engine.train.spec import TrainSpec
 
         data = Path(self.data_edit.text().strip())
-        if self.base_path is None or not self.data_edit.text().strip() or self.running:
+        base = self.base_path or self._remote_base_id()
+        if base is None or not self.data_edit.text().strip() or self.running:
             return
         if not self.fits and not confirm(self, self.tr("Start training"),
                                          self.tr("This run probably does not fit the GPU memory."),
                                          self.options.fit_text.text(), self.tr("Start anyway")):  # fmt: skip
             return
         names = self.dataset_combo.count() > 0
-        spec = TrainSpec(base=self.base_path, data=data, out=self.new_run_dir(),
+        spec = TrainSpec(base=base, data=data, out=self.new_run_dir(),
                          dataset=self.dataset_combo.currentText() if names else None,
                          **self.options.spec_fields())  # fmt: skip
         try:
@@ -212,7 +224,12 @@ class FinetunePage(InputsMixin, Page):
             return
         self.run_dir = Path(spec.out)
         self.run_panel.reset()
-        self._launch(spec)
+        self._launch(spec, self.backend_for_start())
+
+    def _remote_base_id(self) -> Path | None:
+        """On a box, a Hugging Face id need not be in the local cache: the box downloads it."""
+        text = self.base_edit.text().strip()
+        return Path(text) if self.where.selected() and text.count("/") == 1 else None
 
     def resume(self) -> None:
         if self.run_dir is None or self.running:
@@ -221,17 +238,18 @@ class FinetunePage(InputsMixin, Page):
 
         self.run_panel.reset()
         base = self.base_path or Path(".")
-        self._launch(replace(TrainSpec(base=base, data=base, out=self.run_dir), resume=True))
+        spec = replace(TrainSpec(base=base, data=base, out=self.run_dir), resume=True)
+        self._launch(spec, self.backend_for(self.run_dir))
 
-    def _launch(self, spec: Any) -> None:
-        if isinstance(self.backend, LocalBackend) and offer_runtime_setup(self) is not None:
+    def _launch(self, spec: Any, backend: TrainBackend) -> None:
+        if isinstance(backend, LocalBackend) and offer_runtime_setup(self) is not None:
             return  # training here needs the runtime first (issue 16)
         self.spec = spec
+        self.active_backend = backend
         self.mode = "running"
         self.run_panel.status = "running"
         self.notice.hide()
-        self._job = jobs.start_job(self.backend.run, spec, owner=self,
-                                   on_posted=self.run_panel.add_records,
+        self._job = jobs.start_job(backend.run, spec, owner=self, on_posted=self.on_records,
                                    on_log=lambda text, _lvl: self.run_panel.log.appendPlainText(text),
                                    on_result=self._finished, on_error=self._failed,
                                    on_cancelled=self._stopped)  # fmt: skip
@@ -254,6 +272,7 @@ class FinetunePage(InputsMixin, Page):
             self._job.wait(seconds)
 
     def _finished(self, _run_dir: Any) -> None:
+        self.forget_run(self.run_dir)
         self._job = None
         self.mode = "finished"
         self._show_notice()
@@ -261,6 +280,9 @@ class FinetunePage(InputsMixin, Page):
         self.refresh_runs()
 
     def _stopped(self) -> None:
+        if self.detached:
+            return  # the app is closing; the run goes on on the box
+        self.forget_run(self.run_dir)
         self._job = None
         self.mode = "stopped"
         self._show_notice()
@@ -268,6 +290,8 @@ class FinetunePage(InputsMixin, Page):
         self.refresh_runs()
 
     def _failed(self, error: Any) -> None:
+        if not self.running_remotely or (getattr(error, "details", None) or {}).get("run_ended"):
+            self.forget_run(self.run_dir)  # a lost connection keeps a box run remembered
         self._job = None
         offer_runtime_setup(self, error=error)  # a missing or broken training runtime
         self.mode = "failed"
@@ -288,7 +312,8 @@ class FinetunePage(InputsMixin, Page):
         self.package_requested.emit(adapter, self.base_path, name)
 
     def _update_buttons(self) -> None:
-        ready = self.base_path is not None and bool(self.data_edit.text().strip())
+        base = self.base_path is not None or self._remote_base_id() is not None
+        ready = base and bool(self.data_edit.text().strip())
         self.start_button.setEnabled(ready and not self.running)
         self.stop_button.setVisible(self.running)
         self.stop_button.setEnabled(self.running)
@@ -296,40 +321,6 @@ class FinetunePage(InputsMixin, Page):
             self.mode in ("stopped", "failed") and self.run_dir is not None
         )
         self.package_button.setVisible(self.mode == "finished")
-
-    # -- runs ------------------------------------------------------------------------------
-    def open_run(self, run_dir: Path) -> None:
-        """Show an earlier run's chart (and make it the one Resume / Package act on)."""
-        if self.running:
-            return
-        from engine.train.overview import summarize_run
-        from engine.train.rundir import read_events
-
-        def load(path: Path) -> tuple[Any, list[dict[str, Any]]]:
-            return summarize_run(path), read_events(path)
-
-        jobs.call(load, Path(run_dir), owner=self, on_result=self._opened)
-
-    def _opened(self, result: tuple[Any, list[dict[str, Any]]]) -> None:
-        summary, events = result
-        self.run_dir = Path(summary.path)
-        self.run_panel.reset()
-        self.run_panel.add_records(events)
-        self.mode = {"finished": "finished", "stopped": "stopped", "failed": "failed"}.get(
-            summary.status, "stopped")  # fmt: skip
-        if summary.base and Path(summary.base).is_dir():
-            self.base_path = Path(summary.base)
-        self._update_buttons()
-
-    def _delete_run(self, run_dir: Path) -> None:
-        if self.running and self.run_dir == Path(run_dir):
-            return
-        if not confirm(self, self.tr("Delete run"), self.tr("Delete {name}?").format(
-                name=Path(run_dir).name), str(run_dir), self.tr("Delete")):  # fmt: skip
-            return
-        from engine.train.overview import delete_run
-
-        jobs.call(delete_run, Path(run_dir), owner=self, on_ended=lambda _s: self.refresh_runs())
 
     # -- texts -----------------------------------------------------------------------------
     def retranslate(self) -> None:

@@ -128,7 +128,8 @@ class RunPanel(Card):
 
 
 class RunsList(Card):
-    """Earlier runs: status, base, dataset, final loss; open or delete."""
+    """Earlier runs (this computer's and those on a box): status, base, dataset, final
+    loss, where; open or delete."""
 
     open_requested = Signal(object)  # run folder
     delete_requested = Signal(object)
@@ -147,7 +148,7 @@ class RunsList(Card):
         for b in (self.refresh_button, self.open_button, self.delete_button):
             row.addWidget(b)
         self.body.addLayout(row)
-        self.table = QTableWidget(0, 5)
+        self.table = QTableWidget(0, 6)
         self.table.setObjectName("RunsTable")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -157,6 +158,7 @@ class RunsList(Card):
         self.table.setMinimumHeight(150)
         self.body.addWidget(self.table)
         self.runs: list[Any] = []
+        self.places: dict[str, str] = {}
         self.refresh_button.clicked.connect(self.refresh_requested)
         self.open_button.clicked.connect(lambda: self._emit(self.open_requested))
         self.delete_button.clicked.connect(lambda: self._emit(self.delete_requested))
@@ -177,13 +179,17 @@ class RunsList(Card):
         return {"finished": self.tr("finished"), "stopped": self.tr("stopped"),
                 "failed": self.tr("failed"), "incomplete": self.tr("running or ended")}.get(status, status)  # fmt: skip
 
-    def set_runs(self, runs: list[Any]) -> None:
+    def set_runs(self, runs: list[Any] | tuple[list[Any], dict[str, str]]) -> None:
+        """``runs``, or ``(runs, {run folder: box name})`` for runs on a box."""
+        if isinstance(runs, tuple):
+            runs, self.places = runs
         self.runs = runs
         self.table.setRowCount(len(runs))
         for i, run in enumerate(runs):
             loss = f"{run.final_loss:.4f}" if run.final_loss is not None else "—"
+            box = self.places.get(str(run.path))
             cells = (Path(run.path).name, self.status_text(run.status), Path(run.base).name,
-                     Path(run.dataset).name, loss)  # fmt: skip
+                     Path(run.dataset).name, loss, box or self.tr("This computer"))  # fmt: skip
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(str(run.path) if j == 0 else text)
@@ -196,5 +202,6 @@ class RunsList(Card):
         self.open_button.setText(self.tr("Open"))
         self.delete_button.setText(self.tr("Delete"))
         self.table.setHorizontalHeaderLabels([self.tr("Run"), self.tr("Status"), self.tr("Base model"),
-                                              self.tr("Dataset"), self.tr("Final loss")])  # fmt: skip
+                                              self.tr("Dataset"), self.tr("Final loss"),
+                                              self.tr("Where")])  # fmt: skip
         self.set_runs(self.runs)

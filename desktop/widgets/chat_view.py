@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QFrame,
@@ -145,6 +146,7 @@ class ChatView(Retranslating, QScrollArea):
         holder = bubble.parentWidget()
         if holder is not None:
             self.column.removeWidget(holder)
+            holder.hide()  # gone at once, not only when the event loop deletes it
             holder.deleteLater()
 
     def remove_last(self) -> None:
@@ -158,6 +160,9 @@ class ChatView(Retranslating, QScrollArea):
 
     def _range_changed(self, _low: int, high: int) -> None:
         if self._follow:
-            QTimer.singleShot(
-                0, lambda: self.verticalScrollBar().setValue(self.verticalScrollBar().maximum())
-            )
+            QTimer.singleShot(0, self._to_bottom)
+
+    def _to_bottom(self) -> None:
+        if shiboken6.isValid(self):  # the view may be gone before the timer fires
+            bar = self.verticalScrollBar()
+            bar.setValue(bar.maximum())

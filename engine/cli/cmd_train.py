@@ -48,6 +48,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument(
         "--max-steps", type=int, help="stop after this many optimizer steps (overrides --epochs)"
     )
+    p.add_argument("--max-samples", type=int, metavar="N",
+                   help="train on only the first N conversations of the dataset (a quick test on a big one)")  # fmt: skip
     p.add_argument("--lr", type=float, default=2e-4, help="peak learning rate (default 2e-4)")
     p.add_argument(
         "--scheduler",
@@ -168,7 +170,7 @@ def spec_from_args(args: argparse.Namespace) -> Any:
         raise InputError(f"missing {', '.join(missing)} (or --resume RUN_DIR)")
     spec = TrainSpec(
         base=args.base, data=args.data, dataset=args.dataset, out=args.out, device=args.device,
-        compute=args.compute, epochs=args.epochs, max_steps=args.max_steps, lr=args.lr,
+        compute=args.compute, epochs=args.epochs, max_steps=args.max_steps, max_samples=args.max_samples, lr=args.lr,
         scheduler=args.scheduler, warmup_steps=args.warmup_steps, batch_size=args.batch_size,
         grad_accum=args.grad_accum, cutoff=args.cutoff, lora_rank=args.lora_rank,
         lora_alpha=args.lora_alpha, lora_dropout=args.lora_dropout, lora_targets=args.lora_targets,

@@ -81,13 +81,16 @@ def prepare_dataset(
     last_turn_only: bool = False,
     train_on_prompt: bool = False,
     tokenizer: object | None = None,
+    max_samples: int | None = None,
 ) -> Prepared:
-    """Load, render and tokenize; raises :class:`DatasetError` unless ``skip_invalid``."""
+    """Load, render and tokenize; raises :class:`DatasetError` unless ``skip_invalid``.
+    ``max_samples``: only the first N conversations of the dataset (in file order)."""
     loaded = load_dataset(data, dataset=dataset, skip_invalid=True)
+    conversations = loaded.conversations[:max_samples] if max_samples else loaded.conversations
     renderer = Renderer(read_base_template(base))
     encode = hf_encoder(tokenizer if tokenizer is not None else load_tokenizer(base))
     examples, problems, duplicates = prepare(
-        loaded.conversations, renderer, encode, cutoff=cutoff,
+        conversations, renderer, encode, cutoff=cutoff,
         last_turn_only=last_turn_only, train_on_prompt=train_on_prompt,
     )  # fmt: skip
     issues = list(loaded.skipped) + problems
@@ -97,7 +100,7 @@ def prepare_dataset(
         raise DatasetError(issues or [DataIssue(file=str(data), line=1, message="no examples")])
     return Prepared(
         format=loaded.format,
-        conversations=len(loaded.conversations),
+        conversations=len(conversations),
         examples=tuple(examples),
         issues=tuple(issues),
         skipped=tuple(issues) if skip_invalid else (),

@@ -90,7 +90,7 @@ def train_job(spec: TrainSpec, ctx: JobContext) -> TrainResult:
     prepared = prepare_dataset(
         data=spec.data, dataset=spec.dataset, base=spec.base, cutoff=spec.cutoff,
         skip_invalid=spec.skip_invalid, last_turn_only=spec.last_turn_only,
-        train_on_prompt=spec.train_on_prompt, tokenizer=tokenizer,
+        train_on_prompt=spec.train_on_prompt, tokenizer=tokenizer, max_samples=spec.max_samples,
     )  # fmt: skip
     for issue in prepared.skipped:
         ctx.warn(f"skipped {issue}")

@@ -27,6 +27,7 @@ class TrainSpec:
     compute: str = "auto"
     epochs: float = 3.0
     max_steps: int | None = None
+    max_samples: int | None = None  # None: every example; N: the first N conversations
     lr: float = 2e-4
     scheduler: str = "cosine"
     warmup_steps: int | None = None  # None: 3% of the steps
@@ -77,6 +78,8 @@ class TrainSpec:
             raise bad("epochs", "must be positive (or give --max-steps)")
         if self.max_steps is not None and self.max_steps < 1:
             raise bad("max_steps", "must be at least 1")
+        if self.max_samples is not None and self.max_samples < 1:
+            raise bad("max_samples", "must be at least 1")
         if not 0 <= self.lora_dropout < 1:
             raise bad("lora_dropout", "must be in [0, 1)")
 

@@ -2,167 +2,265 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>BoxDialog</name>
+    <message>
+        <location filename="../../desktop/widgets/box_dialog.py" line="92"/>
+        <source>Edit box</source>
+        <translation>编辑服务器</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/box_dialog.py" line="92"/>
+        <source>Add a box</source>
+        <translation>添加服务器</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/box_dialog.py" line="93"/>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/box_dialog.py" line="93"/>
+        <source>Host</source>
+        <translation>主机</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/box_dialog.py" line="93"/>
+        <source>Port</source>
+        <translation>端口</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/box_dialog.py" line="94"/>
+        <source>User</source>
+        <translation>用户</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/box_dialog.py" line="94"/>
+        <source>Key file</source>
+        <translation>密钥文件</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/box_dialog.py" line="95"/>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/box_dialog.py" line="97"/>
+        <source>A short name, e.g. autodl-4090</source>
+        <translation>一个简短的名称，例如 autodl-4090</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/box_dialog.py" line="98"/>
+        <source>The address your GPU provider shows</source>
+        <translation>GPU 服务商显示的地址</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/box_dialog.py" line="99"/>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/box_dialog.py" line="101"/>
+        <source>Leave empty to keep the saved password</source>
+        <translation>留空则保留已保存的密码</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/box_dialog.py" line="103"/>
+        <source>The password is kept in the system&apos;s password store, never in a file. You confirm the box&apos;s fingerprint next.</source>
+        <translation>密码保存在系统的密码库中，从不写入文件。下一步请确认服务器的指纹。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/widgets/box_dialog.py" line="107"/>
+        <source>Private key file</source>
+        <translation>私钥文件</translation>
+    </message>
+</context>
+<context>
     <name>ChatPage</name>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="166"/>
+        <location filename="../../desktop/pages/chat_page.py" line="158"/>
         <source>Chat</source>
         <translation>对话</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="167"/>
+        <location filename="../../desktop/pages/chat_page.py" line="159"/>
         <source>Open GGUF…</source>
         <translation>打开 GGUF…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="168"/>
+        <location filename="../../desktop/pages/chat_page.py" line="160"/>
         <source>Chat with a local .gguf file without Ollama</source>
         <translation>不经过 Ollama，直接与本地 .gguf 文件对话</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="169"/>
+        <location filename="../../desktop/pages/chat_page.py" line="161"/>
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="170"/>
+        <location filename="../../desktop/pages/chat_page.py" line="162"/>
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="171"/>
+        <location filename="../../desktop/pages/chat_page.py" line="163"/>
         <source>System prompt</source>
         <translation>系统提示词</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="172"/>
+        <location filename="../../desktop/pages/chat_page.py" line="164"/>
         <source>Optional: how the model should behave</source>
         <translation>可选：模型应如何表现</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="173"/>
+        <location filename="../../desktop/pages/chat_page.py" line="165"/>
         <source>Temperature</source>
         <translation>温度</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="175"/>
+        <location filename="../../desktop/pages/chat_page.py" line="167"/>
         <source>Message the model (Enter to send, Shift+Enter for a new line)</source>
         <translation>给模型发消息（Enter 发送，Shift+Enter 换行）</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="177"/>
+        <location filename="../../desktop/pages/chat_page.py" line="169"/>
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="178"/>
+        <location filename="../../desktop/pages/chat_page.py" line="170"/>
+        <source>Compare</source>
+        <translation>对比</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="171"/>
+        <source>Ask a second model the same thing and see both answers side by side, e.g. the base model next to your fine-tuned one.</source>
+        <translation>同时向第二个模型提同样的问题，并排查看两个回答，例如把基础模型放在你微调的模型旁边。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="174"/>
+        <source>The model to compare with (e.g. the base model)</source>
+        <translation>用来对比的模型（例如基础模型）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="175"/>
+        <source>Pick the model to compare with.</source>
+        <translation>选择用来对比的模型。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="177"/>
         <source>Restart the model</source>
         <translation>重新启动模型</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="181"/>
+        <location filename="../../desktop/pages/chat_page.py" line="180"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="182"/>
+        <location filename="../../desktop/pages/chat_page.py" line="181"/>
         <source>Pick a model above and say hello.</source>
         <translation>在上方选择一个模型，打个招呼吧。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="224"/>
+        <location filename="../../desktop/pages/chat_page.py" line="233"/>
+        <source>Compare with:</source>
+        <translation>对比模型：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/chat_page.py" line="242"/>
         <source>Choose a GGUF file</source>
         <translation>选择 GGUF 文件</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="224"/>
+        <location filename="../../desktop/pages/chat_page.py" line="242"/>
         <source>GGUF models (*.gguf);;All files (*)</source>
         <translation>GGUF 模型 (*.gguf);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="276"/>
+        <location filename="../../desktop/pages/chat_page.py" line="295"/>
         <source>Waiting for the first token…</source>
         <translation>等待第一个 token…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="295"/>
-        <location filename="../../desktop/pages/chat_page.py" line="395"/>
+        <location filename="../../desktop/pages/chat_extras.py" line="166"/>
+        <location filename="../../desktop/pages/chat_page.py" line="318"/>
         <source>Loading the model…</source>
         <translation>正在加载模型…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="307"/>
+        <location filename="../../desktop/pages/chat_page.py" line="330"/>
         <source>{n} tokens · ≈ {rate:.1f} tokens/s</source>
         <translation>{n} 个 token · 约 {rate:.1f} token/秒</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="186"/>
-        <location filename="../../desktop/pages/chat_page.py" line="189"/>
-        <location filename="../../desktop/pages/chat_page.py" line="330"/>
+        <location filename="../../desktop/pages/chat_page.py" line="185"/>
+        <location filename="../../desktop/pages/chat_page.py" line="188"/>
+        <location filename="../../desktop/pages/chat_page.py" line="353"/>
         <source>Stopped.</source>
         <translation>已停止。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="341"/>
+        <location filename="../../desktop/pages/chat_extras.py" line="77"/>
         <source>{n} tokens</source>
         <translation>{n} 个 token</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="343"/>
+        <location filename="../../desktop/pages/chat_extras.py" line="83"/>
         <source>{rate:.1f} tokens/s</source>
         <translation>{rate:.1f} token/秒</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="345"/>
+        <location filename="../../desktop/pages/chat_extras.py" line="89"/>
         <source>prompt {n} tokens</source>
         <translation>提示词 {n} 个 token</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="347"/>
+        <location filename="../../desktop/pages/chat_extras.py" line="94"/>
         <source>stopped at the length limit</source>
         <translation>达到长度上限后停止</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="366"/>
+        <location filename="../../desktop/pages/chat_page.py" line="375"/>
         <source>The chat failed</source>
         <translation>对话失败</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="374"/>
+        <location filename="../../desktop/pages/chat_extras.py" line="138"/>
         <source>llama.cpp crashed while running {model} ({signal}). The app is fine; only the model stopped.</source>
         <translation>llama.cpp 在运行 {model} 时崩溃（{signal}）。应用本身没有问题，只是模型停止了。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="378"/>
+        <location filename="../../desktop/pages/chat_extras.py" line="143"/>
         <source>Restart the model to try again. If it crashes again, try another quantization of the model (F16 or Q8_0), and send the self-test report.</source>
         <translation>请重新启动模型再试一次。如果仍然崩溃，请换用模型的其他量化版本（F16 或 Q8_0），并发送自检报告。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="384"/>
+        <location filename="../../desktop/pages/chat_extras.py" line="152"/>
         <source>Last output of llama.cpp:</source>
         <translation>llama.cpp 最后的输出：</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="412"/>
+        <location filename="../../desktop/pages/chat_extras.py" line="183"/>
         <source>The model is loaded again.</source>
         <translation>模型已重新加载。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="421"/>
+        <location filename="../../desktop/pages/chat_extras.py" line="194"/>
         <source>The model could not be loaded</source>
         <translation>无法加载模型</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="441"/>
+        <location filename="../../desktop/pages/chat_extras.py" line="109"/>
         <source>Export the conversation</source>
         <translation>导出对话</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="443"/>
+        <location filename="../../desktop/pages/chat_extras.py" line="111"/>
         <source>Markdown (*.md)</source>
         <translation>Markdown (*.md)</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/chat_page.py" line="461"/>
+        <location filename="../../desktop/pages/chat_extras.py" line="130"/>
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
@@ -354,8 +452,8 @@
 <context>
     <name>FinetunePage</name>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="176"/>
-        <location filename="../../desktop/pages/finetune_page.py" line="350"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="193"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="341"/>
         <source>From the HF cache…</source>
         <translation>从 HF 缓存选择…</translation>
     </message>
@@ -366,7 +464,7 @@
     </message>
     <message>
         <location filename="../../desktop/pages/finetune_inputs.py" line="81"/>
-        <location filename="../../desktop/pages/finetune_page.py" line="340"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="331"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
@@ -406,114 +504,119 @@
         <translation>{examples} 个样本 · {tokens} 个 token · {truncated} 个超过截断长度 {cutoff} · {errors} 个问题</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="200"/>
-        <location filename="../../desktop/pages/finetune_page.py" line="352"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="212"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="343"/>
         <source>Start training</source>
         <translation>开始训练</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="201"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="213"/>
         <source>This run probably does not fit the GPU memory.</source>
         <translation>这次训练很可能超出显存。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="202"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="214"/>
         <source>Start anyway</source>
         <translation>仍然开始</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="211"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="223"/>
         <source>Check the settings</source>
         <translation>请检查设置</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="247"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="265"/>
         <source>Stopping: saving a checkpoint…</source>
         <translation>正在停止：保存检查点…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="363"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="354"/>
         <source>Done. The adapter is in {path}</source>
         <translation>完成。适配器位于 {path}</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="366"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="357"/>
         <source>Stopped; a checkpoint is saved. Resume continues from it.</source>
         <translation>已停止，检查点已保存。点击“继续”可从这里接着训练。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="327"/>
+        <location filename="../../desktop/pages/finetune_remote.py" line="128"/>
+        <source>The run&apos;s files on the box are kept.</source>
+        <translation>服务器上该训练的文件会保留。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_remote.py" line="130"/>
         <source>Delete run</source>
         <translation>删除训练记录</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="327"/>
+        <location filename="../../desktop/pages/finetune_remote.py" line="131"/>
         <source>Delete {name}?</source>
         <translation>删除 {name}？</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="328"/>
+        <location filename="../../desktop/pages/finetune_remote.py" line="133"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="336"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="327"/>
         <source>Fine-tune</source>
         <translation>微调</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="337"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="328"/>
         <source>Teach a base model your data: pick the model and the dataset, press Start, watch the loss.</source>
         <translation>用你的数据教会基础模型：选择模型和数据集，点击开始，观察损失曲线。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="339"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="330"/>
         <source>Base model</source>
         <translation>基础模型</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="341"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="332"/>
         <source>A model folder, or a Hugging Face id such as Qwen/Qwen2.5-1.5B-Instruct</source>
         <translation>模型文件夹，或 Hugging Face ID，例如 Qwen/Qwen2.5-1.5B-Instruct</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="343"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="334"/>
         <source>.json, .jsonl, .csv, .parquet, or a folder with dataset_info.json</source>
         <translation>.json、.jsonl、.csv、.parquet，或包含 dataset_info.json 的文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="345"/>
-        <location filename="../../desktop/pages/finetune_page.py" line="348"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="336"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="339"/>
         <source>Folder…</source>
         <translation>文件夹…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="346"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="337"/>
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="347"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="338"/>
         <source>File…</source>
         <translation>文件…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="351"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="342"/>
         <source>Preview (trained parts highlighted)</source>
         <translation>预览（高亮部分为训练内容）</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="353"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="344"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="354"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="345"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="355"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="346"/>
         <source>Package this model</source>
         <translation>打包这个模型</translation>
     </message>
@@ -546,34 +649,34 @@
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="287"/>
-        <location filename="../../desktop/main_window.py" line="296"/>
+        <location filename="../../desktop/main_window.py" line="288"/>
+        <location filename="../../desktop/main_window.py" line="297"/>
         <source>Quit Tuneforge</source>
         <translation>退出 Tuneforge</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="288"/>
+        <location filename="../../desktop/main_window.py" line="289"/>
         <source>A model is being created.</source>
         <translation>正在创建模型。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="289"/>
+        <location filename="../../desktop/main_window.py" line="290"/>
         <source>Quitting stops it and removes its partial files.</source>
         <translation>退出会停止创建并删除未完成的文件。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="290"/>
-        <location filename="../../desktop/main_window.py" line="299"/>
+        <location filename="../../desktop/main_window.py" line="291"/>
+        <location filename="../../desktop/main_window.py" line="300"/>
         <source>Stop and quit</source>
         <translation>停止并退出</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="297"/>
+        <location filename="../../desktop/main_window.py" line="298"/>
         <source>A model is being trained on this computer.</source>
         <translation>本机正在训练模型。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="298"/>
+        <location filename="../../desktop/main_window.py" line="299"/>
         <source>Quitting stops it; a checkpoint is saved and Resume continues from it.</source>
         <translation>退出会停止训练；检查点会被保存，之后可以点击“继续”接着训练。</translation>
     </message>
@@ -581,7 +684,7 @@
 <context>
     <name>MessageBubble</name>
     <message>
-        <location filename="../../desktop/widgets/chat_view.py" line="70"/>
+        <location filename="../../desktop/widgets/chat_view.py" line="71"/>
         <source>Thinking</source>
         <translation>思考过程</translation>
     </message>
@@ -1307,69 +1410,79 @@
 <context>
     <name>RunsList</name>
     <message>
-        <location filename="../../desktop/pages/finetune_run.py" line="177"/>
+        <location filename="../../desktop/pages/finetune_run.py" line="179"/>
         <source>finished</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_run.py" line="177"/>
+        <location filename="../../desktop/pages/finetune_run.py" line="179"/>
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_run.py" line="178"/>
+        <location filename="../../desktop/pages/finetune_run.py" line="180"/>
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_run.py" line="178"/>
+        <location filename="../../desktop/pages/finetune_run.py" line="180"/>
         <source>running or ended</source>
         <translation>运行中或已中断</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_run.py" line="194"/>
+        <location filename="../../desktop/pages/finetune_run.py" line="192"/>
+        <source>This computer</source>
+        <translation>本机</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_run.py" line="200"/>
         <source>Runs</source>
         <translation>训练记录</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_run.py" line="195"/>
+        <location filename="../../desktop/pages/finetune_run.py" line="201"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_run.py" line="196"/>
+        <location filename="../../desktop/pages/finetune_run.py" line="202"/>
         <source>Open</source>
         <translation>打开</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_run.py" line="197"/>
+        <location filename="../../desktop/pages/finetune_run.py" line="203"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_run.py" line="198"/>
+        <location filename="../../desktop/pages/finetune_run.py" line="204"/>
         <source>Run</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_run.py" line="198"/>
+        <location filename="../../desktop/pages/finetune_run.py" line="204"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_run.py" line="198"/>
+        <location filename="../../desktop/pages/finetune_run.py" line="204"/>
         <source>Base model</source>
         <translation>基础模型</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_run.py" line="199"/>
+        <location filename="../../desktop/pages/finetune_run.py" line="205"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_run.py" line="199"/>
+        <location filename="../../desktop/pages/finetune_run.py" line="205"/>
         <source>Final loss</source>
         <translation>最终损失</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_run.py" line="206"/>
+        <source>Where</source>
+        <translation>位置</translation>
     </message>
 </context>
 <context>
@@ -1990,229 +2103,359 @@
 <context>
     <name>TrainOptions</name>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="167"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="166"/>
         <source>This computer: {gpus}</source>
         <translation>本机：{gpus}</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="171"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="170"/>
         <source>This computer: no CUDA GPU. Training on the CPU is only for tiny tests.</source>
         <translation>本机：没有 CUDA 显卡。CPU 训练只适合极小的测试。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="181"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="187"/>
         <source>Estimated GPU memory: {need:.1f} GB</source>
         <translation>预计显存：{need:.1f} GB</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="183"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="189"/>
         <source>— more than this GPU&apos;s {have:.0f} GB: lower the cutoff or batch size, or turn on QLoRA.</source>
         <translation>—— 超过这块显卡的 {have:.0f} GB：请降低截断长度或批大小，或开启 QLoRA。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="192"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="198"/>
         <source>Quick test: 30 steps to see that everything works (minutes).</source>
         <translation>快速测试：训练 30 步，确认一切正常（几分钟）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="193"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="199"/>
         <source>Balanced: 3 epochs, good for most datasets.</source>
         <translation>均衡：3 轮，适合大多数数据集。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="194"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="200"/>
         <source>Thorough: 5 epochs, a larger adapter and longer examples; slower, for large datasets.</source>
         <translation>充分：5 轮、更大的适配器和更长的样本；更慢，适合大数据集。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="199"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="205"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="200"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="206"/>
         <source>Quick test</source>
         <translation>快速测试</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="201"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="207"/>
         <source>Balanced</source>
         <translation>均衡</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="202"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="208"/>
         <source>Thorough</source>
         <translation>充分</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="205"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="211"/>
         <source>Advanced</source>
         <translation>高级</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="206"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="212"/>
         <source>Load the base in 4 bits</source>
         <translation>以 4 位加载基础模型</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="207"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="213"/>
         <source>Where to train</source>
         <translation>训练位置</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="209"/>
-        <source>A remote box: coming in this version. For now use `tuneforge train --on` from a terminal.</source>
-        <translation>远程服务器：将在本版本中推出。目前请在终端中使用 `tuneforge train --on`。</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="212"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="215"/>
         <source>Learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="213"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="216"/>
         <source>How big each learning step is. Too high: the loss jumps or becomes NaN; too low: the model barely changes. 2e-4 suits LoRA; lower it if the loss spikes.</source>
         <translation>每一步学习的幅度。太高：损失跳动或变成 NaN；太低：模型几乎不变。LoRA 用 2e-4 合适；损失出现尖峰时调低。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="215"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="218"/>
         <source>Epochs</source>
         <translation>训练轮数</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="216"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="219"/>
         <source>How many times the model reads the whole dataset. More epochs learn more but can memorise a small dataset; lower it when the eval loss rises.</source>
         <translation>模型把整个数据集读几遍。轮数越多学得越多，但小数据集可能被死记硬背；验证损失上升时调低。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="218"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="221"/>
         <source>Max steps</source>
         <translation>最大步数</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="219"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="222"/>
         <source>Stop after this many training steps (0: use the epochs). Handy for a quick test on a big dataset.</source>
         <translation>训练到这么多步就停止（0：按轮数）。适合在大数据集上快速测试。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="221"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="224"/>
+        <source>Max samples</source>
+        <translation>最大样本数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="225"/>
+        <source>Train on only the first this many examples of the dataset (0: all of them). Use it for a quick test of a big dataset, or to see whether more data helps.</source>
+        <translation>只用数据集中的前这么多条样本训练（0：全部）。适合在大数据集上快速试跑，或看看更多数据是否有帮助。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_options.py" line="227"/>
         <source>Max grad norm</source>
         <translation>最大梯度范数</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="222"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="228"/>
         <source>Caps how far one step can move the weights, which keeps training stable. 1.0 is standard; rarely needs changing.</source>
         <translation>限制每一步对权重的改动幅度，让训练保持稳定。标准值为 1.0，一般不用改。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="224"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="230"/>
         <source>Compute type</source>
         <translation>计算精度</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="225"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="231"/>
         <source>Number format for the arithmetic. auto picks bf16 on GPUs that have it, else fp16; fp32 is exact but slow and memory-hungry. Change it only if the loss is NaN.</source>
         <translation>计算所用的数字格式。auto 在支持的显卡上用 bf16，否则用 fp16；fp32 最精确但慢且占显存。只有损失变成 NaN 时才需要改。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="227"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="233"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="228"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="234"/>
         <source>Where to train: auto uses the CUDA GPU when there is one. The CPU is only for tiny tests.</source>
         <translation>在哪里训练：auto 会在有 CUDA 显卡时使用显卡。CPU 只适合极小的测试。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="230"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="236"/>
         <source>Cutoff length</source>
         <translation>截断长度</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="231"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="237"/>
         <source>The longest example in tokens; longer ones are cut. Raise it when many examples are truncated (see the histogram); lower it to save memory.</source>
         <translation>样本的最大 token 数，更长的会被截断。很多样本被截断时（见直方图）调高；想省显存时调低。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="233"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="239"/>
         <source>Batch size</source>
         <translation>批大小</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="234"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="240"/>
         <source>Examples processed together on the GPU. Larger is faster but needs more memory; lower it when you run out of memory.</source>
         <translation>显卡上同时处理的样本数。越大越快但更占显存；显存不足时调低。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="236"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="242"/>
         <source>Gradient accumulation</source>
         <translation>梯度累积</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="237"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="243"/>
         <source>Adds up several batches before each step, so batch size × this is the effective batch. Raise it instead of the batch size to save memory.</source>
         <translation>累积几个批次再更新一次，实际批大小 = 批大小 × 这个值。想省显存时调高它，而不是调高批大小。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="239"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="245"/>
         <source>Validation split</source>
         <translation>验证集划分</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="240"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="246"/>
         <source>Examples held back to measure the eval loss: a share (0.1 = 10%) or a count; 0 turns it off, -1 is automatic (10% from 50 examples).</source>
         <translation>留出来计算验证损失的样本：比例（0.1 = 10%）或数量；0 表示不用，-1 表示自动（50 个样本起取 10%）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="242"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="248"/>
         <source>LoRA rank</source>
         <translation>LoRA 秩</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="243"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="249"/>
         <source>The size of the adapter. 8 is enough for style and format; 16–64 for teaching more knowledge, at more memory and a larger file.</source>
         <translation>适配器的大小。学风格和格式用 8 就够；要教更多知识用 16–64，会更占显存、文件更大。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="245"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="251"/>
         <source>LoRA alpha</source>
         <translation>LoRA alpha</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="246"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="252"/>
         <source>How strongly the adapter acts (0: twice the rank, the usual choice). Change it together with the learning rate, rarely alone.</source>
         <translation>适配器作用的强度（0：秩的两倍，通常的选择）。一般与学习率一起调整，很少单独改。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="248"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="254"/>
         <source>LoRA dropout</source>
         <translation>LoRA dropout</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="249"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="255"/>
         <source>Randomly ignores part of the adapter while training to fight memorising. 0 is fine; try 0.05–0.1 on small datasets that overfit.</source>
         <translation>训练时随机忽略适配器的一部分，防止死记硬背。一般用 0；小数据集过拟合时试试 0.05–0.1。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="251"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="257"/>
         <source>LoRA targets</source>
         <translation>LoRA 目标层</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="252"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="258"/>
         <source>Which layers get an adapter: all-linear (best quality) or names such as q_proj,v_proj (smaller, weaker).</source>
         <translation>给哪些层加适配器：all-linear（效果最好），或指定名称如 q_proj,v_proj（更小，效果较弱）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="254"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="260"/>
         <source>QLoRA</source>
         <translation>QLoRA</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_options.py" line="255"/>
+        <location filename="../../desktop/pages/finetune_options.py" line="261"/>
         <source>Keeps the base model in 4 bits so a larger model fits a smaller GPU, a little slower and slightly less exact. CUDA only.</source>
         <translation>以 4 位保存基础模型，让更大的模型放进更小的显卡，稍慢、精度略低。仅支持 CUDA。</translation>
+    </message>
+</context>
+<context>
+    <name>WherePanel</name>
+    <message>
+        <location filename="../../desktop/pages/finetune_where.py" line="32"/>
+        <source>no NVIDIA GPU</source>
+        <translation>没有 NVIDIA GPU</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_where.py" line="37"/>
+        <source>{free:.0f} GB free</source>
+        <translation>剩余 {free:.0f} GB</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_where.py" line="39"/>
+        <source>runtime {version}</source>
+        <translation>运行环境 {version}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_where.py" line="40"/>
+        <source>runtime not set up yet</source>
+        <translation>运行环境尚未安装</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_where.py" line="106"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="239"/>
+        <source>This computer</source>
+        <translation>本机</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_where.py" line="154"/>
+        <source>Connecting to {host}…</source>
+        <translation>正在连接 {host}…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_where.py" line="159"/>
+        <source>Trust this box?</source>
+        <translation>信任这台服务器？</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_where.py" line="160"/>
+        <source>{host} presents this key:</source>
+        <translation>{host} 出示的主机密钥：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_where.py" line="161"/>
+        <source>Compare it with the fingerprint your GPU provider shows. Trust it only if they match.</source>
+        <translation>请与 GPU 服务商显示的指纹核对，只有一致时才信任。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_where.py" line="162"/>
+        <source>Trust and save</source>
+        <translation>信任并保存</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_where.py" line="164"/>
+        <source>Not saved: the key was not trusted.</source>
+        <translation>未保存：没有信任该密钥。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_where.py" line="173"/>
+        <source>Saved {name}; logging in works.</source>
+        <translation>已保存 {name}，登录成功。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_where.py" line="179"/>
+        <source>Remove box</source>
+        <translation>移除服务器</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_where.py" line="179"/>
+        <source>Remove {name}?</source>
+        <translation>移除 {name}？</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_where.py" line="180"/>
+        <source>Its saved password and settings are removed from this computer; nothing on the box is deleted.</source>
+        <translation>会从本机删除它保存的密码和设置；服务器上的内容不会被删除。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_where.py" line="181"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="242"/>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_where.py" line="193"/>
+        <source>Testing the connection…</source>
+        <translation>正在测试连接…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_where.py" line="209"/>
+        <source>Setting up the training runtime on {name}; this can take a while…</source>
+        <translation>正在 {name} 上安装训练运行环境，可能需要一段时间…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_where.py" line="218"/>
+        <source>{name} is ready to train.</source>
+        <translation>{name} 已可以训练。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_where.py" line="240"/>
+        <source>Add box…</source>
+        <translation>添加服务器…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_where.py" line="241"/>
+        <source>Edit…</source>
+        <translation>编辑…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_where.py" line="243"/>
+        <source>Test connection</source>
+        <translation>测试连接</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_where.py" line="244"/>
+        <source>Set up</source>
+        <translation>安装环境</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_where.py" line="245"/>
+        <source>Train on this computer, or on a rented GPU box over SSH. A run on a box goes on when you close the app.</source>
+        <translation>在本机训练，或通过 SSH 在租用的 GPU 服务器上训练。关闭应用后，服务器上的训练会继续进行。</translation>
     </message>
 </context>
 <context>

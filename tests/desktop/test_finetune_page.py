@@ -206,7 +206,7 @@ def test_runs_history_lists_opens_and_deletes(qtbot, settings, tmp_path, monkeyp
     qtbot.mouseClick(page.runs.open_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(page.run_panel.chart.train) == 20, timeout=5000)
     assert page.mode == "finished" and page.run_dir == run
-    monkeypatch.setattr("desktop.pages.finetune_page.confirm", lambda *a: True)
+    monkeypatch.setattr("desktop.pages.finetune_remote.confirm", lambda *a: True)
     qtbot.mouseClick(page.runs.delete_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: table.rowCount() == 0, timeout=5000)
     assert not run.exists()
@@ -241,6 +241,17 @@ def test_a_real_tiny_cpu_training_from_the_page(make_window, qtbot, tmp_path, ba
     assert window.package_page.options.name_edit.text() == "qwen2-data"
     assert window.package_page.base_model == base
     assert window.package_page.prepared.report.kind == "lora_adapter"
+
+
+def test_max_samples_option_reaches_the_spec_with_a_tooltip(qtbot, settings, tmp_path):
+    page = _replay_page(qtbot, settings, tmp_path, recorded_stream(), delay=0.0)
+    o = page.options
+    assert o.spec_fields()["max_samples"] is None  # 0: every example
+    o.max_samples.setValue(500)
+    assert "first this many examples" in o.labels["max_samples"].toolTip()
+    page.start()
+    assert page.spec.max_samples == 500
+    qtbot.waitUntil(lambda: page.mode == "finished", timeout=10_000)
 
 
 def test_a_run_that_will_not_fit_warns_and_asks_before_starting(
