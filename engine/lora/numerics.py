@@ -234,13 +234,15 @@ def merge_rows(
 _scratch_buffers = threading.local()
 
 
-def _scratch(name: str, shape: tuple[int, int]) -> np.ndarray:
-    """A float32 work array of this thread, reused from block to block: fresh megabyte
-    arrays cost page faults (several ns per value in a VM), more than the arithmetic."""
-    size = shape[0] * shape[1]
+def _scratch(name: str, shape: tuple[int, ...], dtype: type = np.float32) -> np.ndarray:
+    """A work array of this thread, reused from block to block: fresh megabyte arrays
+    cost page faults (several ns per value in a VM), more than the arithmetic."""
+    size = 1
+    for dim in shape:
+        size *= dim
     buf = getattr(_scratch_buffers, name, None)
     if buf is None or buf.size < size:
-        buf = np.empty(max(size, BLOCK_ELEMENTS), dtype=np.float32)
+        buf = np.empty(max(size, BLOCK_ELEMENTS), dtype=dtype)
         setattr(_scratch_buffers, name, buf)
     return buf[:size].reshape(shape)
 
@@ -314,7 +316,8 @@ def _merge_block(
         unsure_of = total
     if weights is not None:
         # the only inexact rounding whose input we may have wrong: of the delta, or of the sum
-        unsure = _near_rounding_boundary(unsure_of, rank_product(np.abs(b), weights), dtype)
+        bound = rank_product(np.abs(b), weights, out=_scratch("bound", into.shape))
+        unsure = _near_rounding_boundary(unsure_of, bound, dtype)
     rounded = round_to(total, dtype)  # in place for BF16
     if rounded is not into:
         np.copyto(into, rounded)
@@ -336,7 +339,7 @@ def _near_rounding_boundary(total: np.ndarray, bound: np.ndarray, dtype: str) ->
     Also allows for the float32 rounding of ``total`` itself (4 float32 ulps). Modifies
     ``bound``.
     """
-    magnitude = np.abs(total)  # bf16/f16 rounding is symmetric in the sign
+    magnitude = np.abs(total, out=_scratch("magnitude", total.shape))  # sign-symmetric
     if dtype != "BF16":
         bound += magnitude * np.float32(4 * F32_EPS)
         return np.asarray(from_f32(total - bound, dtype) != from_f32(total + bound, dtype))
@@ -344,7 +347,7 @@ def _near_rounding_boundary(total: np.ndarray, bound: np.ndarray, dtype: str) ->
     # (bits + 0x8000) >> 16. The interval [|t| - bound, |t| + bound], widened by four
     # float32 ulps each way, holds a rounding boundary iff its ends round differently.
     # (A negative low end has the sign bit set, so it always differs: conservative.)
-    high = magnitude + bound
+    high = np.add(magnitude, bound, out=_scratch("high", total.shape))
     low = np.subtract(magnitude, bound, out=bound)
     low_key = low.view(np.uint32)
     low_key += np.uint32(0x8000 - 4)
@@ -352,4 +355,4 @@ def _near_rounding_boundary(total: np.ndarray, bound: np.ndarray, dtype: str) ->
     high_key = high.view(np.uint32)
     high_key += np.uint32(0x8000 + 4)
     high_key >>= np.uint32(16)
-    return np.asarray(low_key != high_key)
+    return np.not_equal(low_key, high_key, out=_scratch("unsure", total.shape, np.bool_))
