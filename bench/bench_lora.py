@@ -1,6 +1,7 @@
 """Benchmark: LoRA adapter + base → Q4_K_M GGUF in one pass vs the chain users run today.
 
     python bench/bench_lora.py [--work DIR] [--threads 2] [--type Q4_K_M] [--keep]
+                               [--layers 28] [--no-chain] [--repeat 1] [--merge-cost]
 
 Model: bench_convert.py's DeepSeek-R1-Distill-Qwen-1.5B-shaped bf16 folder (Qwen2,
 hidden 1536, intermediate 8960, 28 layers, vocab 151936, untied output; random
@@ -18,12 +19,16 @@ RSS from ``wait4`` via a small launcher, CPU time), with the same thread count:
   llama.cpp does not know the fixture tokenizer's hash — nothing else changed);
   (3) ``llama_model_quantize`` to the type — and the bytes of the intermediate files;
 * ours: ``tuneforge convert BASE --adapter ADAPTER --type Q4_K_M`` (one pass, nothing
-  else written).
+  else written), alternating ``--repeat`` times with our plain pass (the same command
+  without the adapter), so what the merge adds is measured side by side.
+
+``--no-chain`` runs only our two passes (no torch needed); ``--layers N`` uses a model
+and adapter with N decoder layers (same widths and vocab, own folders) for a quicker run.
 
 Then both final GGUFs are compared tensor by tensor (types and bytes). With
-``--merge-cost`` it also times our merge alone (every adapted tensor read in the
-converter's row blocks, one thread), exact vs. the fast path without the PEFT-exact
-rounding repair. Prints Markdown tables; results also go to ``--work/lora/results.json``.
+``--merge-cost`` it also times our merge alone (every adapted tensor read as float32
+in the converter's row blocks, one thread, CPU time), exact vs. the fast path without
+the PEFT-exact rounding repair. Prints Markdown tables; results also go to ``--work/lora/results.json``.
 """
 
 from __future__ import annotations
@@ -161,7 +166,8 @@ def same_tensors(a: Path, b: Path) -> tuple[int, int, str]:
 
 
 def merge_cost(base: Path, adapter: Path) -> dict[str, float]:
-    """Seconds to compute every merged tensor in 2 Mi-value row blocks, one thread."""
+    """CPU seconds (this thread) to compute every merged tensor as the converter asks for it
+    (``read_values`` in its 512 Ki-value row blocks), exact and fast, base reads included."""
     from engine.hf.weights import SafetensorsSource
     from engine.lora import open_merged_source
 
@@ -173,15 +179,15 @@ def merge_cost(base: Path, adapter: Path) -> dict[str, float]:
                 base_dir=base, adapter_dir=adapter, base_source=source, exact=exact
             ) as m,
         ):
-            started = time.monotonic()
+            started = time.thread_time()
             for name in m.names():
                 if not m.is_modified(name):
                     continue
                 rows, cols = m.info(name).shape
-                step = max(1, (1 << 21) // cols)
+                step = max(1, (1 << 19) // cols)
                 for i in range(0, rows, step):
-                    m.read_rows(name, i, i + step)
-            result["exact" if exact else "fast"] = time.monotonic() - started
+                    m.read_values(name, i, i + step)
+            result["exact" if exact else "fast"] = time.thread_time() - started
     return result
 
 
@@ -307,7 +313,9 @@ def main() -> None:
         )
     if args.merge_cost:
         cost = merge_cost(model, adapter)
-        print(f"\nmerge alone (one thread): exact {cost['exact']:.1f} s, fast {cost['fast']:.1f} s")
+        print(
+            f"\nmerge alone (one thread, CPU): exact {cost['exact']:.1f} s, fast {cost['fast']:.1f} s"
+        )
         result["merge_cost"] = cost
     (args.work / "lora" / "results.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
     if not args.keep:
