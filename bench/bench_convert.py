@@ -64,7 +64,7 @@ SHAPE = {  # DeepSeek-R1-Distill-Qwen-1.5B's config.json (the parts that matter 
 POOL_VALUES = 1 << 26  # random bf16 values, sliced from at random offsets
 
 
-def model_tensors() -> list[tuple[str, tuple[int, ...]]]:
+def model_tensors(layers: int | None = None) -> list[tuple[str, tuple[int, ...]]]:
     h, ff, vocab = SHAPE["hidden_size"], SHAPE["intermediate_size"], SHAPE["vocab_size"]
     kv = h // SHAPE["num_attention_heads"] * SHAPE["num_key_value_heads"]
     out: list[tuple[str, tuple[int, ...]]] = [
@@ -72,7 +72,7 @@ def model_tensors() -> list[tuple[str, tuple[int, ...]]]:
         ("model.embed_tokens.weight", (vocab, h)),
         ("model.norm.weight", (h,)),
     ]
-    for i in range(SHAPE["num_hidden_layers"]):
+    for i in range(SHAPE["num_hidden_layers"] if layers is None else layers):
         p = f"model.layers.{i}."
         out += [
             (p + "input_layernorm.weight", (h,)),
@@ -96,8 +96,9 @@ def _bf16(values: np.ndarray) -> np.ndarray:
     return ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16).astype("<u2")
 
 
-def build_model(folder: Path) -> Path:
-    """The 1.5B-shaped folder; a ``.done`` marker makes it reusable across runs."""
+def build_model(folder: Path, *, layers: int | None = None) -> Path:
+    """The 1.5B-shaped folder (``layers``: fewer decoder layers, for a quicker run); a
+    ``.done`` marker makes it reusable across runs."""
     if (folder / ".done").is_file():
         return folder
     from tests.fixtures.models import chat_template
@@ -108,12 +109,13 @@ def build_model(folder: Path) -> Path:
     vocab = write_tokenizer("deepseek_r1_qwen", folder, chat_template("deepseek_r1_qwen"))
     config = {
         **SHAPE,
+        "num_hidden_layers": SHAPE["num_hidden_layers"] if layers is None else layers,
         "bos_token_id": vocab["<｜begin▁of▁sentence｜>"],
         "eos_token_id": vocab["<｜end▁of▁sentence｜>"],
     }
     (folder / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
 
-    tensors = model_tensors()
+    tensors = model_tensors(layers)
     header: dict[str, object] = {"__metadata__": {"format": "pt"}}
     offset = 0
     for name, shape in tensors:

@@ -1,6 +1,7 @@
 """Benchmark: LoRA adapter + base → Q4_K_M GGUF in one pass vs the chain users run today.
 
     python bench/bench_lora.py [--work DIR] [--threads 2] [--type Q4_K_M] [--keep]
+                               [--layers 28] [--no-chain] [--repeat 1] [--merge-cost]
 
 Model: bench_convert.py's DeepSeek-R1-Distill-Qwen-1.5B-shaped bf16 folder (Qwen2,
 hidden 1536, intermediate 8960, 28 layers, vocab 151936, untied output; random
@@ -18,12 +19,16 @@ RSS from ``wait4`` via a small launcher, CPU time), with the same thread count:
   llama.cpp does not know the fixture tokenizer's hash — nothing else changed);
   (3) ``llama_model_quantize`` to the type — and the bytes of the intermediate files;
 * ours: ``tuneforge convert BASE --adapter ADAPTER --type Q4_K_M`` (one pass, nothing
-  else written).
+  else written), alternating ``--repeat`` times with our plain pass (the same command
+  without the adapter), so what the merge adds is measured side by side.
+
+``--no-chain`` runs only our two passes (no torch needed); ``--layers N`` uses a model
+and adapter with N decoder layers (same widths and vocab, own folders) for a quicker run.
 
 Then both final GGUFs are compared tensor by tensor (types and bytes). With
-``--merge-cost`` it also times our merge alone (every adapted tensor read in the
-converter's row blocks, one thread), exact vs. the fast path without the PEFT-exact
-rounding repair. Prints Markdown tables; results also go to ``--work/lora/results.json``.
+``--merge-cost`` it also times our merge alone (every adapted tensor read as float32
+in the converter's row blocks, one thread, CPU time), exact vs. the fast path without
+the PEFT-exact rounding repair. Prints Markdown tables; results also go to ``--work/lora/results.json``.
 """
 
 from __future__ import annotations
@@ -67,21 +72,21 @@ for item in base.iterdir():
 """
 
 
-def lora_modules() -> list[tuple[str, int, int]]:
+def lora_modules(layers: int) -> list[tuple[str, int, int]]:
     """(module path, in_features, out_features) of every adapted projection."""
     h, ff = SHAPE["hidden_size"], SHAPE["intermediate_size"]
     kv = h // SHAPE["num_attention_heads"] * SHAPE["num_key_value_heads"]
     dims = {"q_proj": (h, h), "k_proj": (h, kv), "v_proj": (h, kv), "o_proj": (h, h),
             "gate_proj": (h, ff), "up_proj": (h, ff), "down_proj": (ff, h)}  # fmt: skip
     out = []
-    for layer in range(SHAPE["num_hidden_layers"]):
+    for layer in range(layers):
         for target in TARGETS:
             part = "self_attn" if target in ("q_proj", "k_proj", "v_proj", "o_proj") else "mlp"
             out.append((f"model.layers.{layer}.{part}.{target}", *dims[target]))
     return out
 
 
-def build_adapter(folder: Path, base: Path) -> Path:
+def build_adapter(folder: Path, base: Path, layers: int) -> Path:
     """A PEFT-format rank-16 adapter on all linear layers (built once)."""
     if (folder / ".done").is_file():
         return folder
@@ -91,7 +96,7 @@ def build_adapter(folder: Path, base: Path) -> Path:
     folder.mkdir(parents=True)
     rng = np.random.default_rng(16)
     entries, arrays = [], []
-    for module, fan_in, fan_out in lora_modules():
+    for module, fan_in, fan_out in lora_modules(layers):
         key = f"base_model.model.{module}"
         a = rng.standard_normal((RANK, fan_in), dtype=np.float32) * np.float32(0.05)
         b = rng.standard_normal((fan_out, RANK), dtype=np.float32) * np.float32(0.02)
@@ -141,7 +146,8 @@ def same_tensors(a: Path, b: Path) -> tuple[int, int, str]:
 
 
 def merge_cost(base: Path, adapter: Path) -> dict[str, float]:
-    """Seconds to compute every merged tensor in 2 Mi-value row blocks, one thread."""
+    """CPU seconds (this thread) to compute every merged tensor as the converter asks for it
+    (``read_values`` in its 512 Ki-value row blocks), exact and fast, base reads included."""
     from engine.hf.weights import SafetensorsSource
     from engine.lora import open_merged_source
 
@@ -153,16 +159,34 @@ def merge_cost(base: Path, adapter: Path) -> dict[str, float]:
                 base_dir=base, adapter_dir=adapter, base_source=source, exact=exact
             ) as m,
         ):
-            started = time.monotonic()
+            started = time.thread_time()
             for name in m.names():
                 if not m.is_modified(name):
                     continue
                 rows, cols = m.info(name).shape
-                step = max(1, (1 << 21) // cols)
+                step = max(1, (1 << 19) // cols)
                 for i in range(0, rows, step):
-                    m.read_rows(name, i, i + step)
-            result["exact" if exact else "fast"] = time.monotonic() - started
+                    m.read_values(name, i, i + step)
+            result["exact" if exact else "fast"] = time.thread_time() - started
     return result
+
+
+def ours_pair(
+    model: Path, adapter: Path, out: Path, type_name: str, t: str, repeat: int
+) -> list[Run]:
+    """Our plain pass and our adapter pass, alternating (``repeat`` times each), so both see
+    the same machine: what the merge adds is the difference."""
+    runs = []
+    for _ in range(repeat):
+        runs.append(run_measured(f"tuneforge convert --type {type_name} (no adapter)",
+                                 [sys.executable, "-m", "engine", "convert", str(model),
+                                  "-o", str(out / "plain.gguf"), "--type", type_name,
+                                  "--threads", t, "-q"]))  # fmt: skip
+        runs.append(run_measured(f"tuneforge convert --adapter --type {type_name}",
+                                 [sys.executable, "-m", "engine", "convert", str(model),
+                                  "--adapter", str(adapter), "-o", str(out / f"ours-{type_name}.gguf"),
+                                  "--type", type_name, "--threads", t, "-q"]))  # fmt: skip
+    return runs
 
 
 def main() -> None:
@@ -172,6 +196,11 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--type", default="Q4_K_M", choices=sorted(FTYPES))
+    parser.add_argument("--layers", type=int, default=SHAPE["num_hidden_layers"],
+                        help="decoder layers of the bench model (fewer: a quicker, proportional run)")  # fmt: skip
+    parser.add_argument("--no-chain", action="store_true",
+                        help="skip PEFT + llama.cpp; only ours with and without the adapter")  # fmt: skip
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each of our two passes")
     parser.add_argument("--keep", action="store_true", help="keep the outputs")
     parser.add_argument("--merge-cost", action="store_true", help="also time the merge alone")
     args = parser.parse_args()
@@ -179,10 +208,14 @@ def main() -> None:
     from tests.fixtures import llama_src
 
     root = llama_src.llama_cpp_dir()
-    if root is None:
+    if root is None and not args.no_chain:
         raise SystemExit(llama_src.MISSING_REASON)
-    model = build_model(args.work / "convert" / "DeepSeek-R1-Distill-Qwen-1.5B-shaped 模型")
-    adapter = build_adapter(args.work / "lora" / "rank16 all-linear 适配器", model)
+    full = args.layers == SHAPE["num_hidden_layers"]
+    suffix = "" if full else f" {args.layers} layers"
+    model = build_model(args.work / "convert" / f"DeepSeek-R1-Distill-Qwen-1.5B-shaped{suffix} 模型",
+                        layers=args.layers)  # fmt: skip
+    adapter = build_adapter(args.work / "lora" / f"rank16 all-linear{suffix} 适配器", model,
+                            args.layers)  # fmt: skip
     out = args.work / "lora" / "out"
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
@@ -191,66 +224,78 @@ def main() -> None:
     os.environ.update(env_threads)  # the children inherit it (torch, numpy BLAS)
     warm_cache(model)
     print(
-        f"model: {model} ({folder_bytes(model) / 1e9:.2f} GB), adapter {folder_bytes(adapter) / 1e6:.0f} MB"
+        f"model: {model} ({folder_bytes(model) / 1e9:.2f} GB, {args.layers} layers), "
+        f"adapter {folder_bytes(adapter) / 1e6:.0f} MB"
     )
     print(f"cpus: {os.cpu_count()}, threads {t}, load average before: {os.getloadavg()}")
 
-    merged_dir, bf16, chain_q = (
-        out / "merged",
-        out / "merged-bf16.gguf",
-        out / f"chain-{args.type}.gguf",
-    )
+    result: dict[str, object] = {"cpus": os.cpu_count(), "threads": args.threads,
+                                 "layers": args.layers, "load_before": os.getloadavg()}  # fmt: skip
     ours_q = out / f"ours-{args.type}.gguf"
-    merge = run_measured("PEFT merge_and_unload + save_pretrained",
-                         [sys.executable, "-c", _PEFT_MERGE, str(model), str(adapter), str(merged_dir), t])  # fmt: skip
-    convert = run_measured("convert_hf_to_gguf.py --outtype bf16",
-                           [sys.executable, "-c", LLAMA_CONVERT_SCRIPT, str(root), "deepseek-r1-qwen",
-                            str(merged_dir), "--outfile", str(bf16), "--outtype", "bf16"])  # fmt: skip
-    quantize = run_measured(f"llama_model_quantize {args.type}",
-                            [sys.executable, "-c", LLAMA_QUANTIZE_SCRIPT, str(bf16), str(chain_q),
-                             str(FTYPES[args.type]), t])  # fmt: skip
-    intermediate = folder_bytes(merged_dir) + folder_bytes(bf16)
+    chain: list[Run] = []
+    if not args.no_chain:
+        merged_dir, bf16, chain_q = (
+            out / "merged",
+            out / "merged-bf16.gguf",
+            out / f"chain-{args.type}.gguf",
+        )
+        chain.append(run_measured("PEFT merge_and_unload + save_pretrained",
+                             [sys.executable, "-c", _PEFT_MERGE, str(model), str(adapter), str(merged_dir), t]))  # fmt: skip
+        chain.append(run_measured("convert_hf_to_gguf.py --outtype bf16",
+                               [sys.executable, "-c", LLAMA_CONVERT_SCRIPT, str(root), "deepseek-r1-qwen",
+                                str(merged_dir), "--outfile", str(bf16), "--outtype", "bf16"]))  # fmt: skip
+        chain.append(run_measured(f"llama_model_quantize {args.type}",
+                                [sys.executable, "-c", LLAMA_QUANTIZE_SCRIPT, str(bf16), str(chain_q),
+                                 str(FTYPES[args.type]), t]))  # fmt: skip
+        result["intermediate_bytes"] = folder_bytes(merged_dir) + folder_bytes(bf16)
+        shutil.rmtree(merged_dir, ignore_errors=True)
+        bf16.unlink()
     before = {p.name for p in out.iterdir()}
-    ours = run_measured(f"tuneforge convert --adapter --type {args.type}",
-                        [sys.executable, "-m", "engine", "convert", str(model), "--adapter", str(adapter),
-                         "-o", str(ours_q), "--type", args.type, "--threads", t, "-q"])  # fmt: skip
-    extra = sorted({p.name for p in out.iterdir()} - before - {ours_q.name})
+    pair = ours_pair(model, adapter, out, args.type, t, max(1, args.repeat))
+    extra = sorted({p.name for p in out.iterdir()} - before - {ours_q.name, "plain.gguf"})
     print(f"load average after: {os.getloadavg()}\n")
+    result["load_after"] = os.getloadavg()
 
-    chain: list[Run] = [merge, convert, quantize]
-    chain_s = sum(r.seconds for r in chain)
     print("| step | wall s | CPU s | peak RSS |")
     print("|---|---:|---:|---:|")
-    for r in [*chain, ours]:
+    for r in [*chain, *pair]:
         print(
             f"| {r.label} | {r.seconds:.1f} | {r.cpu_seconds:.1f} | {r.peak_rss_bytes / 1e9:.2f} GB |"
         )
-    equal, total, first = same_tensors(ours_q, chain_q)
-    print()
-    print("| | chain (merge + convert + quantize) | ours (one pass) |")
-    print("|---|---:|---:|")
-    print(f"| wall time | {chain_s:.1f} s | {ours.seconds:.1f} s ({ours.seconds / chain_s:.2f}×) |")
-    print(
-        f"| peak RSS | {max(r.peak_rss_bytes for r in chain) / 1e9:.2f} GB | {ours.peak_rss_bytes / 1e9:.2f} GB |"
-    )
-    print(
-        f"| intermediate files | {intermediate / 1e9:.2f} GB | {'none' if not extra else ', '.join(extra)} |"
-    )
-    print(
-        f"| same tensors as the chain | | {equal}/{total}{'' if not first else ' (first difference: ' + first + ')'} |"
-    )
-    result = {
-        "runs": [asdict(r) for r in [*chain, ours]],
-        "chain_seconds": chain_s,
-        "ratio": ours.seconds / chain_s,
-        "intermediate_bytes": intermediate,
-        "same_tensors": [equal, total, first],
-        "cpus": os.cpu_count(),
-        "threads": args.threads,
-    }
+    plain_runs, adapter_runs = pair[0::2], pair[1::2]
+    plain_s = min(r.seconds for r in plain_runs)
+    ours_s = min(r.seconds for r in adapter_runs)
+    plain_cpu = min(r.cpu_seconds for r in plain_runs)
+    ours_cpu = min(r.cpu_seconds for r in adapter_runs)
+    print(f"\nthe merge adds (best of {len(plain_runs)} each): {ours_s - plain_s:+.1f} s wall "
+          f"({ours_s / plain_s:.2f}× the plain pass), {ours_cpu - plain_cpu:+.1f} CPU-s")  # fmt: skip
+    result.update(runs=[asdict(r) for r in [*chain, *pair]], merge_adds_seconds=ours_s - plain_s,
+                  merge_adds_cpu_seconds=ours_cpu - plain_cpu, extra_files=extra)  # fmt: skip
+    if chain:
+        chain_s = sum(r.seconds for r in chain)
+        equal, total, first = same_tensors(ours_q, chain_q)
+        print()
+        print("| | chain (merge + convert + quantize) | ours (one pass) |")
+        print("|---|---:|---:|")
+        print(f"| wall time | {chain_s:.1f} s | {ours_s:.1f} s ({ours_s / chain_s:.2f}×) |")
+        print(
+            f"| peak RSS | {max(r.peak_rss_bytes for r in chain) / 1e9:.2f} GB | "
+            f"{max(r.peak_rss_bytes for r in adapter_runs) / 1e9:.2f} GB |"
+        )
+        print(
+            f"| intermediate files | {result['intermediate_bytes'] / 1e9:.2f} GB | {'none' if not extra else ', '.join(extra)} |"  # type: ignore[operator]
+        )
+        print(
+            f"| same tensors as the chain | | {equal}/{total}{'' if not first else ' (first difference: ' + first + ')'} |"
+        )
+        result.update(
+            chain_seconds=chain_s, ratio=ours_s / chain_s, same_tensors=[equal, total, first]
+        )
     if args.merge_cost:
         cost = merge_cost(model, adapter)
-        print(f"\nmerge alone (one thread): exact {cost['exact']:.1f} s, fast {cost['fast']:.1f} s")
+        print(
+            f"\nmerge alone (one thread, CPU): exact {cost['exact']:.1f} s, fast {cost['fast']:.1f} s"
+        )
         result["merge_cost"] = cost
     (args.work / "lora" / "results.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
     if not args.keep:

@@ -1,6 +1,6 @@
 """Benchmark: model folder → quantized GGUF, Tuneforge's single pass vs llama.cpp's two steps.
 
-    python bench/bench_quantize.py [--work DIR] [--threads 2] [--types Q4_K_M Q8_0]
+    python bench/bench_quantize.py [--work DIR] [--threads 2] [--types Q4_K_M Q8_0] [--layers 28]
 
 On a DeepSeek-R1-Distill-Qwen-1.5B-shaped model (Qwen2, hidden 1536, 28 layers,
 vocab 151936, untied output, bf16 safetensors; random N(0, 0.02) weights, the
@@ -44,12 +44,17 @@ FTYPES = {"Q4_K_M": 15, "Q8_0": 7, "Q6_K": 18, "Q5_K_M": 17}
 DEFAULT_WORK = Path.home() / ".cache" / "tuneforge-bench"
 
 
-def build_model(work: Path) -> Path:
-    """The 1.5B-shaped model folder of bench_convert.py (same builder, same folder: built once)."""
+def build_model(work: Path, layers: int | None = None) -> Path:
+    """The 1.5B-shaped model folder of bench_convert.py (same builder, same folder: built
+    once); ``layers``: fewer decoder layers (bench_lora.py's folder of that size)."""
     sys.path.insert(0, str(REPO / "bench"))
+    from bench_convert import SHAPE
     from bench_convert import build_model as build_shared
 
-    return build_shared(work / "convert" / "DeepSeek-R1-Distill-Qwen-1.5B-shaped 模型")
+    if layers is None or layers == SHAPE["num_hidden_layers"]:
+        return build_shared(work / "convert" / "DeepSeek-R1-Distill-Qwen-1.5B-shaped 模型")
+    folder = work / "convert" / f"DeepSeek-R1-Distill-Qwen-1.5B-shaped {layers} layers 模型"
+    return build_shared(folder, layers=layers)
 
 
 # --- measuring ------------------------------------------------------------------------
@@ -130,9 +135,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--types", nargs="+", default=["Q4_K_M", "Q8_0"], choices=sorted(FTYPES))
     parser.add_argument("--keep", action="store_true", help="keep the GGUF files")
+    parser.add_argument(
+        "--layers", type=int, default=None, help="decoder layers (default 28; fewer: quicker)"
+    )
     args = parser.parse_args()
 
-    model = build_model(args.work)
+    model = build_model(args.work, args.layers)
     two_dir, ours_dir = args.work / "quantize" / "two-step", args.work / "quantize" / "ours 输出"
     for d in (two_dir, ours_dir):
         shutil.rmtree(d, ignore_errors=True)

@@ -253,15 +253,17 @@ class _ClosingSource:
         return self._merged.read(name)
 
     def read_rows(self, name: str, start: int, stop: int) -> Any:
-        """Untouched base tensors stream from the files; merged ones are computed whole."""
-        if self.reads_whole(name):
-            data = self._merged.read(name)
-            return data if data.ndim < 2 else data[start:stop]
-        return self._base.read_rows(name, start, stop)
+        """Untouched base tensors stream from the files; merged rows are computed for just
+        this block, in the converter's worker threads (so the merge of one block overlaps
+        the quantization of others)."""
+        return self._merged.read_rows(name, start, stop)
+
+    def read_values(self, name: str, start: int, stop: int) -> Any:
+        """The same rows as float32 (see ``MergedSource.read_values``)."""
+        return self._merged.read_values(name, start, stop)
 
     def reads_whole(self, name: str) -> bool:
-        is_modified = getattr(self._merged, "is_modified", None)
-        return True if is_modified is None else bool(is_modified(name))
+        return bool(self._merged.reads_whole(name))
 
     def close(self) -> None:
         try:

@@ -30,6 +30,9 @@ from engine.jobs import JobContext
 BLOCK_ELEMENTS = 1 << 19  # 512 Ki values: 1 MiB of bf16, cache-friendly, few Python steps
 MAX_DEFAULT_THREADS = 8
 PROGRESS_STAGE = "Converting"
+_FLOAT_TYPES = frozenset(
+    {GGMLQuantizationType.F32, GGMLQuantizationType.F16, GGMLQuantizationType.BF16}
+)
 
 
 @dataclass(frozen=True)
@@ -102,28 +105,34 @@ class _WholeTensorCache:
         return block
 
 
-def _read_block(block: Block, source: TensorSource, cache: _WholeTensorCache) -> np.ndarray:
+def _read_block(
+    block: Block, source: TensorSource, cache: _WholeTensorCache
+) -> tuple[np.ndarray, str]:
+    """The block's rows and their dtype: as stored, or float32 values from a source that
+    computes them (a LoRA merge's ``read_values``) when they go to a quantizer anyway."""
     tensor = block.tensor
     if tensor.values is not None:
-        return tensor.values
+        return tensor.values, tensor.dtype
     assert tensor.source_name is not None
+    dtype = tensor.dtype
+    read_values = getattr(source, "read_values", None)
     if cache.holds(tensor.source_name):
         data = cache.rows(tensor.source_name, block.start, block.stop)
+    elif read_values is not None and block.ggml_type not in _FLOAT_TYPES:
+        data, dtype = read_values(tensor.source_name, block.start, block.stop), "F32"
     else:
         data = read_rows(source, tensor.source_name, block.start, block.stop)
     heads = tensor.transform.unpermute_heads
     if heads:
         n_heads = heads if tensor.n_dims < 2 else (block.stop - block.start) // tensor.row_alignment
         data = unpermute_rows(data, n_heads)
-    return data
+    return data, dtype
 
 
 def _encode(block: Block, source: TensorSource, cache: _WholeTensorCache) -> np.ndarray:
-    data = _read_block(block, source, cache)
+    data, dtype = _read_block(block, source, cache)
     tensor = block.tensor
-    encoded = encode_block(
-        data, tensor.dtype, block.ggml_type, add=tensor.transform.add, name=tensor.name
-    )
+    encoded = encode_block(data, dtype, block.ggml_type, add=tensor.transform.add, name=tensor.name)
     row_shape = (
         (block.stop - block.start, *tensor.shape[1:]) if tensor.n_dims >= 2 else tensor.shape
     )

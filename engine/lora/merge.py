@@ -107,9 +107,36 @@ class MergedSource:
             exact=self.exact,
         )
 
+    def read_values(self, name: str, start: int, stop: int) -> np.ndarray:
+        """``read_rows`` as float32 values (what a quantizer reads). A merged tensor comes
+        straight from the float32 merge, without the narrowing to its stored dtype and
+        the widening back (the values are the same)."""
+        shape = self.info(name).shape
+        if len(shape) >= 2:
+            start, stop = max(0, start), min(stop, shape[0])
+        recipe = self.plan.recipes.get(name)
+        if recipe is None:
+            return to_f32(base_rows(self.base, name, start, stop), self.info(name).dtype)
+        return compute_rows(
+            recipe,
+            start,
+            stop,
+            base=self.base,
+            adapter_file=self._adapter_file,
+            factors=self._factors,
+            exact=self.exact,
+            as_float32=True,
+        )
+
     # -- extras ---------------------------------------------------------------------
     def is_modified(self, name: str) -> bool:
         return name in self.plan.recipes
+
+    def reads_whole(self, name: str) -> bool:
+        """True for tensors that start from a full copy stored in the adapter (read whole
+        from the adapter file); every other tensor is best read a row block at a time."""
+        recipe = self.plan.recipes.get(name)
+        return recipe is not None and recipe.start_in_adapter
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -198,8 +225,10 @@ def compute_rows(
     adapter_file: SafetensorsFile,
     factors: _FactorCache | None = None,
     exact: bool = True,
+    as_float32: bool = False,
 ) -> np.ndarray:
-    """Rows ``start:stop`` of one output tensor, per the recipe (arithmetic: module doc)."""
+    """Rows ``start:stop`` of one output tensor, per the recipe (arithmetic: module doc);
+    raw in the output dtype, or (``as_float32``) the same values as float32."""
     shape = recipe.info.shape
     if len(shape) < 2:
         start, stop = 0, 1
@@ -220,6 +249,9 @@ def compute_rows(
         out = raw  # merge_rows writes a new array; no copy needed
     else:
         out = cast_raw(raw, start_dtype, out_dtype)  # a fresh, writable array
+    # merge_rows can hand out float32 directly unless raw-dtype steps follow it
+    later = recipe.rows is not None or recipe.bias_delta is not None
+    widen_here = as_float32 and (recipe.delta is None or later)
     if recipe.delta is not None:
         a, b, weights = (factors or _FactorCache(adapter_file)).get(recipe.delta)
         out = merge_rows(
@@ -231,6 +263,7 @@ def compute_rows(
             weights=weights,
             exact=exact,
             round_delta=recipe.delta.round_first,
+            as_float32=as_float32 and not widen_here,
         )
     if recipe.bias_delta is not None:
         key, scale = recipe.bias_delta
@@ -243,7 +276,7 @@ def compute_rows(
         if inside.any():
             rows = adapter_file.read(key)[inside]
             out[where[inside] - start] = cast_raw(rows, adapter_file.tensors[key].dtype, out_dtype)
-    return out
+    return to_f32(out, out_dtype) if widen_here else out
 
 
 class _FactorCache:

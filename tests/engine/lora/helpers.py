@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.formats.safetensors import to_f32
 from engine.hf.weights import SafetensorsSource
 from engine.lora import open_merged_source
 
@@ -115,6 +116,12 @@ def ours(
         ) as merged,
     ):
         tensors = {name: merged.read(name) for name in merged.names()}
+        for name, raw in tensors.items():  # the quantizer's float32 view is the same values
+            rows = raw.shape[0] if raw.ndim >= 2 else 1
+            values = merged.read_values(name, 0, rows)
+            widened = to_f32(raw, merged.info(name).dtype)
+            assert values.dtype == np.float32 and values.shape == widened.shape, name
+            assert np.array_equal(values.view(np.uint32), widened.view(np.uint32)), name
     return tensors, merged
 
 

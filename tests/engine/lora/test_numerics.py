@@ -7,7 +7,16 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from engine.lora.numerics import fma_f32, merge_rows, sequential_dot
+from engine.formats.safetensors import to_f32
+from engine.lora import numerics
+from engine.lora.numerics import (
+    blas_is_chain,
+    chain_product,
+    fma_f32,
+    fma_f32_careful,
+    merge_rows,
+    sequential_dot,
+)
 from tests.engine.lora.helpers import ulp_diff
 
 
@@ -48,9 +57,63 @@ def test_sequential_dot_is_torch_cpu_matmul(shape):
     assert np.array_equal(got, expected)
 
 
+def test_fast_fma_equals_the_careful_one_on_hard_inputs():
+    """fma_f32 trusts the float64 sum unless it sits on a float32 midpoint or below the
+    normal range; planted midpoints and subnormals must come out as the careful path's."""
+    rng = np.random.default_rng(11)
+    n = 200_000
+    x = (rng.standard_normal(n) * 2.0 ** rng.integers(-70, 30, n)).astype(np.float32)
+    y = (rng.standard_normal(n) * 2.0 ** rng.integers(-70, 30, n)).astype(np.float32)
+    z = (rng.standard_normal(n) * 2.0 ** rng.integers(-140, 60, n)).astype(np.float32)
+    # x*y a hair off half an ulp of z: the float64 sum rounds onto the float32 midpoint
+    tiny = np.float32(2.0**-23)
+    z[:1000] = np.float32(256) + np.float32(2.0**-15) * rng.integers(0, 64, 1000)
+    x[:1000] = np.float32(2.0**-16) * (1 + tiny * rng.integers(1, 4, 1000))
+    y[:1000] = np.where(rng.random(1000) < 0.5, 1 - tiny, -(1 - tiny)).astype(np.float32)
+    # the same trap in float32's subnormal range, where the midpoints have fewer bits:
+    # x*y = 2^-150 - 2^-196 (half a subnormal step, a hair less), z an odd multiple of 2^-149
+    x[1000:1100] = np.float32(2.0**-75 * (1 - 2.0**-23))
+    y[1000:1100] = np.float32(2.0**-75 * (1 + 2.0**-23))
+    z[1000:1100] = np.float32(2.0**-149) * (2 * rng.integers(600, 2000, 100) + 1)
+    careful = fma_f32_careful(x, y, z)
+    fast = fma_f32(x, y, z)
+    assert np.array_equal(fast.view(np.uint32), careful.view(np.uint32))
+    plain = (x.astype(np.float64) * y + z).astype(np.float32)
+    assert (plain[:1000] != careful[:1000]).any()  # the planted cases do need the repair
+    assert (plain[1000:1100] != careful[1000:1100]).all()
+    assert (np.abs(careful) < 2.0**-126).sum() > 100  # and subnormal results occur
+
+
+def test_blas_probe_tells_a_different_summation_order(monkeypatch):
+    rng = np.random.default_rng(5)
+    b = rng.standard_normal((40, 16)).astype(np.float32)
+    a = rng.standard_normal((16, 300)).astype(np.float32)
+    monkeypatch.setattr(numerics, "_probed", {})
+    if blas_is_chain(40, 16, 300):  # e.g. OpenBLAS's SkylakeX kernel: k in order, FMAs
+        assert np.array_equal(numerics.rank_product(b, a), chain_product(b, a))
+    else:  # e.g. its Haswell kernel (OPENBLAS_CORETYPE=Haswell)
+        assert not np.array_equal(numerics.rank_product(b, a), chain_product(b, a))
+    monkeypatch.setattr(numerics, "_probed", {})
+    monkeypatch.setattr(numerics, "rank_product", _pairwise_product)
+    assert not blas_is_chain(40, 16, 300)
+
+
+def _pairwise_product(b: np.ndarray, a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """A BLAS that sums the rank products as a tree (what blocked kernels may do)."""
+    terms = [np.multiply(b[:, k : k + 1], a[k : k + 1, :]) for k in range(a.shape[0])]
+    while len(terms) > 1:
+        terms = [terms[i] + terms[i + 1] if i + 1 < len(terms) else terms[i]
+                 for i in range(0, len(terms), 2)]  # fmt: skip
+    if out is None:
+        return terms[0]
+    out[...] = terms[0]
+    return out
+
+
+@pytest.mark.parametrize("blas", ["probed", "repair", "tree-order"])
 @pytest.mark.parametrize("dtype", ["BF16", "F16", "F32"])
 @pytest.mark.parametrize("round_delta", [False, True])
-def test_merge_rows_matches_torch(dtype, round_delta):
+def test_merge_rows_matches_torch(dtype, round_delta, blas, monkeypatch):
     """PEFT: ``w += (B @ A) * s`` (Linear) or ``w += ((B @ A) * s).to(w.dtype)`` (Embedding)."""
     torch = pytest.importorskip("torch")
     tdtype = {"BF16": torch.bfloat16, "F16": torch.float16, "F32": torch.float32}[dtype]
@@ -65,8 +128,18 @@ def test_merge_rows_matches_torch(dtype, round_delta):
     expected = base.clone()
     expected += delta.to(tdtype) if round_delta else delta
     raw = _raw(base)
+    monkeypatch.setattr(numerics, "_probed", {})
+    if blas == "repair":  # never trust BLAS: bound the difference, repair near boundaries
+        monkeypatch.setattr(numerics, "TRUST_PROBED_BLAS", False)
+    if blas == "tree-order":  # a BLAS that sums differently: the probe must notice
+        monkeypatch.setattr(numerics, "rank_product", _pairwise_product)
     got = merge_rows(raw, dtype, a.numpy(), b.numpy(), 1.5, round_delta=round_delta)
     assert ulp_diff(got, _raw(expected)).max() == 0
+    values = merge_rows(
+        raw, dtype, a.numpy(), b.numpy(), 1.5, round_delta=round_delta, as_float32=True
+    )
+    assert values.dtype == np.float32
+    assert np.array_equal(values, to_f32(got, dtype))
     if dtype != "F32":  # away from the planted cancellations the fast path is ≤ 1 ulp off
         fast = merge_rows(
             raw, dtype, a.numpy(), b.numpy(), 1.5, round_delta=round_delta, exact=False
