@@ -57,6 +57,18 @@ class RecordedRequest:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up mid-request (a cancelled chat, a closed stream) is normal here,
+    not a traceback on the test run's output."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
+
+
 class OllamaDouble:
     """Start with ``with OllamaDouble(tmp_dir, version="0.12.6") as double:``;
     ``double.url`` is the base URL; ``double.requests`` records every request."""
@@ -87,7 +99,7 @@ class OllamaDouble:
     # -- lifecycle ------------------------------------------------------------------
     def start(self) -> OllamaDouble:
         handler = type("Handler", (_Handler,), {"double": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = _QuietServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True

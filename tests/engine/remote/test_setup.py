@@ -12,6 +12,7 @@ from engine import __version__
 from engine.errors import TuneforgeError
 from engine.remote import Box, add_box, connect, runtime_env, setup_box
 from engine.runtime.plan import RuntimePlan, build_wheel, lock_pins, source_root, wheel_name
+from tests.fixtures.scripts import python_executable
 
 
 def test_plan_commands_install_this_version_with_the_train_extra_from_the_mirror():
@@ -135,8 +136,6 @@ def test_setup_refuses_a_runtime_of_another_version(sshd, tmp_path, capsys):
 def uv_box(tmp_path):
     """A box whose PATH has a `uv` that writes down each call (one JSON line of argv) and fails
     the install, so the commands that reach the box through SSH quoting can be read back."""
-    import os
-    import sys
 
     from tests.engine.remote.sshd import Sshd, missing_reason
 
@@ -146,10 +145,9 @@ def uv_box(tmp_path):
     bindir.mkdir()
     calls = tmp_path / "uv-calls.jsonl"
     uv = bindir / "uv"
-    uv.write_text(f"#!{sys.executable}\nimport json, sys\n"
-                  f"open({str(calls)!r}, 'a').write(json.dumps(sys.argv[1:]) + '\\n')\n"
-                  "sys.exit(0 if sys.argv[1:] in (['--version'], []) or sys.argv[1] == 'venv' else 3)\n")  # fmt: skip
-    os.chmod(uv, 0o755)
+    python_executable(uv, "import json, sys\n"
+                      f"open({str(calls)!r}, 'a').write(json.dumps(sys.argv[1:]) + '\\n')\n"
+                      "sys.exit(0 if sys.argv[1:] in (['--version'], []) or sys.argv[1] == 'venv' else 3)\n")  # fmt: skip
     server = Sshd(tmp_path / "sshd", extra=(f"SetEnv PATH={bindir}:/usr/local/bin:/usr/bin:/bin",))
     server.start()
     yield server, calls

@@ -12,6 +12,7 @@ from engine.runtime.layout import RuntimeLayout
 from engine.runtime.lock import load_lock
 from engine.runtime.nvidia import DriverInfo, Gpu, from_nvidia_smi, parse_header, parse_query
 from engine.runtime.preflight import GB, choose_build, long_path_problem, run_preflight
+from tests.fixtures.scripts import python_executable
 
 DATA = Path(__file__).with_name("data")
 CASES = {  # recording → (GPU names, driver, CUDA, build on Linux)
@@ -123,14 +124,13 @@ def test_nvidia_smi_is_run_and_a_failing_one_says_why(tmp_path, recording):
     header = DATA / f"{recording}.txt"
     query = DATA / f"{recording}.query.txt"
     failing = not query.is_file()
-    tool.write_text(
-        f"#!{sys.executable}\nimport sys\n"
+    python_executable(
+        tool,
+        "import sys\n"
         f"text = open({str(query if not failing else header)!r} if '--query-gpu' in ' '.join(sys.argv) "
         f"else {str(header)!r}, encoding='utf-8').read()\n"
         f"sys.stdout.write(text)\nsys.exit({9 if failing else 0})\n",
-        encoding="utf-8",
     )
-    tool.chmod(0o755)
     info = from_nvidia_smi(str(tool))
     if failing:
         assert info.gpus == () and info.error is not None and "couldn't communicate" in info.error
