@@ -18,7 +18,8 @@ from typing import Any, BinaryIO
 from engine.errors import InputError, JobCancelled, TuneforgeError
 from engine.jobs import JobContext, atomic_file
 from engine.jobs.vocabulary import SourceKind, Stage
-from engine.package.smoke import SMOKE_MAX_TOKENS, SMOKE_PROMPT, SmokeResult, check_reply
+from engine.package.prompt_check import probe_prompt
+from engine.package.smoke import run_smoke_chat
 from engine.package.spec import DEFAULT_QUANT, PackageResult, PackageSpec, safe_file_stem
 
 COPY_CHUNK = 8 * 2**20
@@ -82,12 +83,17 @@ def package_job(spec: PackageSpec, ctx: JobContext) -> PackageResult:
             spec, name, gguf_path, sha256, modelfile, ctx, timings
         )
         written.clear()  # complete and registered (or deliberately not): keep everything
-        prompt_check = _prompt_check(
-            spec, registered_name if registered else None, modelfile, gguf_path, ctx
-        )
-        smoke = _smoke(
-            spec, registered_name if registered else None, gguf_path, derived, ctx, timings
-        )
+        model = registered_name if registered else None
+        prompt_check = (
+            probe_prompt(model=model, host=spec.host, gguf_path=gguf_path,
+                         system=modelfile.system, ctx=ctx)
+            if spec.smoke and model else None
+        )  # fmt: skip
+        smoke = (
+            run_smoke_chat(model=model, host=spec.host, gguf_path=gguf_path,
+                           stops=tuple(getattr(derived, "stops", ()) or ()), ctx=ctx, timings=timings)
+            if spec.smoke else None
+        )  # fmt: skip
     except JobCancelled:
         _remove(written, out_dir if created_dir else None)
         raise
@@ -297,124 +303,6 @@ def _register(
         timings["upload+create"] = time.monotonic() - t0
         in_use = read_back_template(client, result, sent, chat_template, modelfile, ctx)
     return True, None, result.name, in_use
-
-
-def _prompt_check(
-    spec: PackageSpec, registered_name: str | None, modelfile: Any, gguf_path: Path, ctx: JobContext
-) -> Any:
-    """Ollama's prompt token counts against the model's own template (prompt_check)."""
-    if not spec.smoke or not registered_name:
-        return None
-    from engine.package.prompt_check import check_prompt_tokens
-
-    ctx.progress(Stage.SMOKE, 0, 0)
-    check = check_prompt_tokens(
-        model=registered_name, host=spec.host, gguf_path=gguf_path, system=modelfile.system, ctx=ctx
-    )
-    if check.status == "identical":
-        ctx.log(
-            f"prompt tokens: Ollama's prompt matches the model's own template ({len(check.probes)} probes)"
-        )
-    elif check.problem:
-        ctx.warn(f"prompt tokens: {check.problem}")
-    return check
-
-
-def _smoke(
-    spec: PackageSpec,
-    registered_name: str | None,
-    gguf_path: Path,
-    derived: Any,
-    ctx: JobContext,
-    timings: dict[str, float],
-) -> SmokeResult | None:
-    if not spec.smoke:
-        return None
-    from engine.chat import ChatMessage, open_backend
-
-    t0 = time.monotonic()
-    ctx.progress(Stage.SMOKE, 0, SMOKE_MAX_TOKENS, unit="tokens")
-    content, thinking, done_reason, count, n = [], [], None, None, 0
-    try:
-        backend = (
-            open_backend(model=registered_name, host=spec.host)
-            if registered_name
-            else open_backend(gguf=gguf_path)
-        )
-        try:
-            options = {"num_predict": SMOKE_MAX_TOKENS, "temperature": 0}
-            for chunk in backend.stream(
-                [ChatMessage(role="user", content=SMOKE_PROMPT)],
-                options=options,
-                cancel_event=ctx.cancel_event,
-            ):
-                content.append(chunk.content)
-                thinking.append(chunk.thinking)
-                n += 1
-                ctx.progress(Stage.SMOKE, min(n, SMOKE_MAX_TOKENS), SMOKE_MAX_TOKENS, unit="tokens")
-                if chunk.done and chunk.stats:
-                    done_reason, count = chunk.stats.done_reason, chunk.stats.completion_tokens
-        finally:
-            backend.close()
-    except JobCancelled:
-        raise
-    except TuneforgeError as exc:
-        # The files (and the registration) are done and good: a smoke chat that could not
-        # run is reported in the result, never a failed package run.
-        return _smoke_not_run(exc, registered_name, ctx, timings, t0)
-    ctx.check_cancelled()
-    stops = tuple(getattr(derived, "stops", ()) or ())
-    result = check_reply(
-        content="".join(content),
-        thinking="".join(thinking),
-        done_reason=done_reason,
-        eval_count=count,
-        stop_markers=stops,
-    )
-    ctx.progress(Stage.SMOKE, SMOKE_MAX_TOKENS, SMOKE_MAX_TOKENS, unit="tokens")
-    for problem in result.problems:
-        ctx.warn(f"smoke chat: {problem}")
-    timings[Stage.SMOKE] = time.monotonic() - t0
-    return result
-
-
-def _smoke_not_run(
-    exc: TuneforgeError,
-    registered_name: str | None,
-    ctx: JobContext,
-    timings: dict[str, float],
-    t0: float,
-) -> SmokeResult:
-    """The smoke chat could not run: llama.cpp died in its child process, or Ollama answered
-    the chat with an error after the model was registered. The summary says why."""
-    from engine.chat.errors import NativeCrashError
-
-    if isinstance(exc, NativeCrashError):
-        problem = (
-            f"the local check could not run because llama.cpp crashed ({exc.signal}); "
-            "the GGUF and Modelfile are written. Try another quantization (F16 or Q8_0) "
-            "or register the model in Ollama and chat there"
-        )
-    elif registered_name:
-        problem = (
-            f"the model is registered as {registered_name}, but Ollama could not answer "
-            f"the smoke chat: {exc.message}. Try `ollama run {registered_name}`; if Ollama "
-            "keeps failing, its server log says why"
-        )
-    else:
-        problem = f"the local check could not run: {exc.message}"
-    ctx.warn(f"smoke chat: {problem}")
-    ctx.log(str(exc), level="warning")
-    timings[Stage.SMOKE] = time.monotonic() - t0
-    return SmokeResult(
-        ok=False,
-        reply="",
-        thinking="",
-        done_reason=None,
-        eval_count=None,
-        problems=(problem,),
-        ran=False,
-    )
 
 
 # -- helpers ---------------------------------------------------------------------------

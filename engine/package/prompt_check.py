@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import JobCancelled, TuneforgeError
+from engine.jobs.vocabulary import Stage
 from engine.messages import ChatMessage
 
 PROBES: tuple[tuple[str, tuple[ChatMessage, ...]], ...] = (
@@ -131,3 +132,19 @@ def check_prompt_tokens(
         "the model will see conversations formatted differently from its training"
     )
     return PromptCheck(status="mismatch", probes=tuple(results), problem=problem)
+
+
+def probe_prompt(
+    *, model: str, host: str | None, gguf_path: Path, system: str | None, ctx: Any
+) -> PromptCheck:
+    """The package run's step: :func:`check_prompt_tokens` with its progress and log lines."""
+    ctx.progress(Stage.SMOKE, 0, 0)
+    check = check_prompt_tokens(model=model, host=host, gguf_path=gguf_path, system=system, ctx=ctx)
+    if check.status == "identical":
+        ctx.log(
+            f"prompt tokens: Ollama's prompt matches the model's own template "
+            f"({len(check.probes)} probes)"
+        )
+    elif check.problem:
+        ctx.warn(f"prompt tokens: {check.problem}")
+    return check

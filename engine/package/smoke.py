@@ -8,7 +8,13 @@ report, rather than hide, a failure.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.errors import JobCancelled, TuneforgeError
+from engine.jobs.vocabulary import Stage
 
 SMOKE_PROMPT = "Say hello in one short sentence."
 SMOKE_MAX_TOKENS = 256
@@ -84,4 +90,91 @@ def check_reply(
         done_reason=done_reason,
         eval_count=eval_count,
         problems=tuple(problems),
+    )
+
+
+def run_smoke_chat(
+    *,
+    model: str | None,
+    host: str | None,
+    gguf_path: Path,
+    stops: tuple[str, ...],
+    ctx: Any,
+    timings: dict[str, float],
+) -> SmokeResult:
+    """Ask the registered ``model`` (or, with none, the GGUF in-process via llama.cpp's child)
+    :data:`SMOKE_PROMPT` and judge the reply. A chat that cannot run at all is a result with
+    ``ran=False``, never a failed package run: the files (and the registration) are done."""
+    from engine.chat import ChatMessage, open_backend
+
+    t0 = time.monotonic()
+    ctx.progress(Stage.SMOKE, 0, SMOKE_MAX_TOKENS, unit="tokens")
+    content, thinking, done_reason, count, n = [], [], None, None, 0
+    try:
+        backend = open_backend(model=model, host=host) if model else open_backend(gguf=gguf_path)
+        try:
+            options = {"num_predict": SMOKE_MAX_TOKENS, "temperature": 0}
+            for chunk in backend.stream(
+                [ChatMessage(role="user", content=SMOKE_PROMPT)],
+                options=options,
+                cancel_event=ctx.cancel_event,
+            ):
+                content.append(chunk.content)
+                thinking.append(chunk.thinking)
+                n += 1
+                ctx.progress(Stage.SMOKE, min(n, SMOKE_MAX_TOKENS), SMOKE_MAX_TOKENS, unit="tokens")
+                if chunk.done and chunk.stats:
+                    done_reason, count = chunk.stats.done_reason, chunk.stats.completion_tokens
+        finally:
+            backend.close()
+    except JobCancelled:
+        raise
+    except TuneforgeError as exc:
+        result = _not_run(exc, model)
+        ctx.warn(f"smoke chat: {result.problems[0]}")
+        ctx.log(str(exc), level="warning")
+        timings[Stage.SMOKE] = time.monotonic() - t0
+        return result
+    ctx.check_cancelled()
+    result = check_reply(
+        content="".join(content),
+        thinking="".join(thinking),
+        done_reason=done_reason,
+        eval_count=count,
+        stop_markers=stops,
+    )
+    ctx.progress(Stage.SMOKE, SMOKE_MAX_TOKENS, SMOKE_MAX_TOKENS, unit="tokens")
+    for problem in result.problems:
+        ctx.warn(f"smoke chat: {problem}")
+    timings[Stage.SMOKE] = time.monotonic() - t0
+    return result
+
+
+def _not_run(exc: TuneforgeError, model: str | None) -> SmokeResult:
+    """The smoke chat could not run: llama.cpp died in its child process, or Ollama answered
+    the chat with an error after the model was registered. The problem says why."""
+    from engine.chat.errors import NativeCrashError
+
+    if isinstance(exc, NativeCrashError):
+        problem = (
+            f"the local check could not run because llama.cpp crashed ({exc.signal}); "
+            "the GGUF and Modelfile are written. Try another quantization (F16 or Q8_0) "
+            "or register the model in Ollama and chat there"
+        )
+    elif model:
+        problem = (
+            f"the model is registered as {model}, but Ollama could not answer "
+            f"the smoke chat: {exc.message}. Try `ollama run {model}`; if Ollama "
+            "keeps failing, its server log says why"
+        )
+    else:
+        problem = f"the local check could not run: {exc.message}"
+    return SmokeResult(
+        ok=False,
+        reply="",
+        thinking="",
+        done_reason=None,
+        eval_count=None,
+        problems=(problem,),
+        ran=False,
     )
