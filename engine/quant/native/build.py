@@ -1,0 +1,81 @@
+"""Compile ``kquant.c`` into a shared library next to it (``python -m engine.quant.native.build``).
+
+Uses setuptools' compiler abstraction, so it works with gcc/clang and MSVC. Portable flags
+only (never ``-march=native``), and floating-point contraction off: the library must do the
+very float32 operations of ggml's scalar reference, so no FMA may appear in it
+(``-ffp-contract=off -mno-fma``; MSVC ``/fp:precise``, which does not contract). The AVX2
+code path is enabled per function in the source and chosen at run time.
+
+A failed build is not an error for Tuneforge: without the library, quantization runs
+through ggml as before.
+"""
+
+from __future__ import annotations
+
+import platform
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SOURCE = HERE / "kquant.c"
+
+UNIX_FLAGS = ["-O2", "-std=gnu99", "-ffp-contract=off", "-fno-fast-math", "-mno-fma",
+              "-fvisibility=hidden", "-fPIC"]  # fmt: skip
+MSVC_FLAGS = ["/O2", "/fp:precise"]
+
+
+def library_name() -> str:
+    if sys.platform == "win32":
+        return "tf_kquant.dll"
+    if sys.platform == "darwin":
+        return "libtf_kquant.dylib"
+    return "libtf_kquant.so"
+
+
+def library_path() -> Path:
+    return HERE / library_name()
+
+
+def supported_machine() -> bool:
+    """The encoder exists for x86-64 only (elsewhere ggml's build may fuse multiply-adds)."""
+    return platform.machine().lower() in {"x86_64", "amd64", "x64"}
+
+
+def build(out: Path | None = None) -> Path:
+    """Compile the library to ``out`` (default: next to the source); returns its path."""
+    import setuptools  # noqa: F401  (provides distutils on Python >= 3.12)
+    from distutils.ccompiler import new_compiler
+    from distutils.sysconfig import customize_compiler
+
+    target = out or library_path()
+    compiler = new_compiler()
+    customize_compiler(compiler)
+    flags = MSVC_FLAGS if compiler.compiler_type == "msvc" else UNIX_FLAGS
+    with tempfile.TemporaryDirectory(prefix="tf-kquant-") as tmp:
+        objects = compiler.compile(
+            [str(SOURCE)], output_dir=tmp, extra_postargs=flags, include_dirs=[str(HERE)]
+        )
+        partial = Path(tmp) / target.name
+        compiler.link_shared_object(objects, str(partial), build_temp=tmp)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(partial), str(target))
+    return target
+
+
+def main() -> int:
+    if not supported_machine():
+        print(f"K-quant encoder: not built on {platform.machine()} (ggml's path is used)")
+        return 0
+    try:
+        path = build()
+    except Exception as exc:  # a missing compiler must not break setup
+        print(f"K-quant encoder: build failed, ggml's path will be used ({exc})")
+        return 0
+    print(f"K-quant encoder: built {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
