@@ -60,7 +60,11 @@ def load() -> NativeKQuant | None:
 
 @lru_cache(maxsize=1)
 def _load() -> NativeKQuant | None:
-    path = Path(os.environ.get(_LIB_ENV) or library_path())
+    return load_from(Path(os.environ.get(_LIB_ENV) or library_path()))
+
+
+def load_from(path: Path) -> NativeKQuant | None:
+    """Load the library at ``path`` and check it against ggml; None if unusable."""
     if not supported_machine() or not path.is_file():
         return None
     try:
