@@ -12,6 +12,7 @@ through ggml as before.
 
 from __future__ import annotations
 
+import importlib
 import platform
 import shutil
 import sys
@@ -45,13 +46,14 @@ def supported_machine() -> bool:
 
 def build(out: Path | None = None) -> Path:
     """Compile the library to ``out`` (default: next to the source); returns its path."""
-    import setuptools  # noqa: F401  (provides distutils on Python >= 3.12)
-    from distutils.ccompiler import new_compiler
-    from distutils.sysconfig import customize_compiler
+    # setuptools first: it provides distutils on Python >= 3.12
+    importlib.import_module("setuptools")
+    ccompiler = importlib.import_module("distutils.ccompiler")
+    sysconfig = importlib.import_module("distutils.sysconfig")
 
     target = out or library_path()
-    compiler = new_compiler()
-    customize_compiler(compiler)
+    compiler = ccompiler.new_compiler()
+    sysconfig.customize_compiler(compiler)
     flags = MSVC_FLAGS if compiler.compiler_type == "msvc" else UNIX_FLAGS
     with tempfile.TemporaryDirectory(prefix="tf-kquant-") as tmp:
         objects = compiler.compile(
