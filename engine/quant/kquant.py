@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from gguf import GGMLQuantizationType as T
 
-from engine.quant.native.build import library_path, supported_machine
+from engine.quant.native import library_path, supported_machine
 
 log = logging.getLogger(__name__)
 

@@ -15,33 +15,16 @@ from __future__ import annotations
 import importlib
 import platform
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+from engine.quant.native import HERE, library_path, supported_machine
+
 SOURCE = HERE / "kquant.c"
 
 UNIX_FLAGS = ["-O2", "-std=gnu99", "-ffp-contract=off", "-fno-fast-math", "-mno-fma",
               "-fvisibility=hidden", "-fPIC"]  # fmt: skip
 MSVC_FLAGS = ["/O2", "/fp:precise"]
-
-
-def library_name() -> str:
-    if sys.platform == "win32":
-        return "tf_kquant.dll"
-    if sys.platform == "darwin":
-        return "libtf_kquant.dylib"
-    return "libtf_kquant.so"
-
-
-def library_path() -> Path:
-    return HERE / library_name()
-
-
-def supported_machine() -> bool:
-    """The encoder exists for x86-64 only (elsewhere ggml's build may fuse multiply-adds)."""
-    return platform.machine().lower() in {"x86_64", "amd64", "x64"}
 
 
 def build(out: Path | None = None) -> Path:

@@ -18,7 +18,8 @@ import pytest
 from gguf import GGMLQuantizationType as T
 
 from engine.quant import encode, kquant, row_bytes
-from engine.quant.native.build import build, library_name, supported_machine
+from engine.quant.native import library_name, supported_machine
+from engine.quant.native.build import build
 from tests.fixtures.models import FAMILIES
 
 NATIVE_TYPES = (T.Q4_K, T.Q5_K)
