@@ -223,7 +223,7 @@ def encode(
     ``check_finite``: refuse NaN/inf values, as llama.cpp's loader does (the
     quantizers themselves don't notice them). A caller that already checked the
     stored rows with :func:`check_finite_rows` (bf16: 4× cheaper) may pass False.
-    Q4_K/Q5_K go through Tuneforge's own encoder (:mod:`engine.quant.kquant`, the same
+    Q4_K/Q5_K/Q6_K go through Tuneforge's own encoder (:mod:`engine.quant.kquant`, the same
     bytes) when it is available; ``reference=True`` always uses ggml's quantizer.
 
     Raises :class:`EncodeError` (before any native call) for a wrong dtype/layout,

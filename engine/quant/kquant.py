@@ -1,7 +1,7 @@
 """Tuneforge's own K-quant encoder: the bytes ggml's reference quantizers write, faster.
 
-``engine/quant/native/kquant.c`` runs the per-sub-block scale search of Q4_K and Q5_K for
-eight (AVX2) or four (SSE2) sub-blocks at once, each lane doing ggml's float32 operations in
+``engine/quant/native/kquant.c`` runs the per-sub-block scale search of Q4_K, Q5_K and Q6_K
+for eight (AVX2) or four (SSE2) sub-blocks at once, each lane doing ggml's float32 operations in
 ggml's order, without fused multiply-adds. ggml stays the reference and the fallback: the
 library is used only if it was built (``dev.py setup``, the installer), loads, and writes
 exactly ggml's blocks for a set of hard test rows when first needed in a process. Set
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 _ENV = "TUNEFORGE_KQUANT"
 _LIB_ENV = "TUNEFORGE_KQUANT_LIB"
-_FUNCTIONS = {T.Q4_K: "tf_quantize_q4_K", T.Q5_K: "tf_quantize_q5_K"}
+_FUNCTIONS = {T.Q4_K: "tf_quantize_q4_K", T.Q5_K: "tf_quantize_q5_K", T.Q6_K: "tf_quantize_q6_K"}
 _LEVELS = {1: "SSE2", 2: "AVX2"}
 
 # (source address, destination address, number of 256-value super-blocks) -> 0 on success

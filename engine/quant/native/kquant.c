@@ -1,6 +1,7 @@
-/* Tuneforge's K-quant encoder: the blocks ggml's reference quantizers (quantize_row_q4_K_ref,
- * quantize_row_q5_K_ref) write, byte for byte, with the scale search of the eight 32-value
- * sub-blocks of a super-block run side by side in SIMD lanes (AVX2: 8 lanes, SSE2: 4).
+/* Tuneforge's K-quant encoder: the blocks ggml's reference quantizers write
+ * (quantize_row_q4_K_ref, _q5_K_ref, _q6_K_ref), byte for byte, with the scale search of the
+ * sub-blocks of a super-block (32 values; Q6_K: 16) run side by side in SIMD lanes
+ * (AVX2: 8 lanes, SSE2: 4).
  *
  * Byte identity rests on doing, per lane, the very float32 operations of the scalar C in
  * the same order: build with floating-point contraction off and without FMA
@@ -89,6 +90,8 @@ static float float_from_half(uint16_t h) {
 #define VF __m128
 #define VI __m128i
 #define SEARCH search_sse2
+#define SEARCH_QX search_qx_sse2
+#define V_CMPNEQ(a, b) _mm_cmpneq_ps(a, b)
 #define V_SET1(a) _mm_set1_ps(a)
 #define V_SET1I(a) _mm_set1_epi32(a)
 #define V_LOAD(p) _mm_loadu_ps(p)
@@ -115,10 +118,13 @@ static float float_from_half(uint16_t h) {
 #define V_CVTIF(a) _mm_cvtepi32_ps(a)
 #define TF_TARGET
 #include "kquant_search.h"
+#include "kquant_qx.h"
 #undef LANES
 #undef VF
 #undef VI
 #undef SEARCH
+#undef SEARCH_QX
+#undef V_CMPNEQ
 #undef V_SET1
 #undef V_SET1I
 #undef V_LOAD
@@ -154,6 +160,8 @@ static float float_from_half(uint16_t h) {
 #define VF __m256
 #define VI __m256i
 #define SEARCH search_avx2
+#define SEARCH_QX search_qx_avx2
+#define V_CMPNEQ(a, b) _mm256_cmp_ps(a, b, _CMP_NEQ_UQ)
 #define V_SET1(a) _mm256_set1_ps(a)
 #define V_SET1I(a) _mm256_set1_epi32(a)
 #define V_LOAD(p) _mm256_loadu_ps(p)
@@ -179,8 +187,10 @@ static float float_from_half(uint16_t h) {
 #define V_SUBI(a, b) _mm256_sub_epi32(a, b)
 #define V_CVTIF(a) _mm256_cvtepi32_ps(a)
 #include "kquant_search.h"
+#include "kquant_qx.h"
 
 typedef void (*search_fn)(const float *, int, const float *, int, float *, float *, uint8_t *);
+typedef void (*search_qx_fn)(const float *, const float *, float *, uint8_t *);
 
 static int cpu_has_avx2(void) {
 #if defined(_MSC_VER)
@@ -366,6 +376,67 @@ TF_EXPORT int tf_quantize_q5_K(const float *x, uint8_t *y, int64_t n_blocks) {
     return 0;
 }
 
+/* Q6_K: 210-byte blocks (ql[128], qh[64], int8 scales[16], d). */
+TF_EXPORT int tf_quantize_q6_K(const float *x, uint8_t *y, int64_t n_blocks) {
+    float steps[18], xt[16 * 8], scales[16];
+    uint8_t L[QK], lt[16 * 8];
+    int lanes, k = 0, is, g, i, j, l, lane;
+    int64_t b;
+    search_qx_fn search = tf_kquant_level() >= 2 ? search_qx_avx2 : search_qx_sse2;
+    lanes = tf_kquant_level() >= 2 ? 8 : 4;
+    for (is = -9; is <= 9; ++is)
+        if (is != 0) steps[k++] = -((float)32 + 0.1f * (float)is);
+    for (b = 0; b < n_blocks; ++b, x += QK, y += 210) {
+        float max_scale = 0, max_abs_scale = 0, iscale, dd;
+        uint16_t d;
+        uint8_t *ql = y, *qh = y + 128;
+        int8_t *sc = (int8_t *)(y + 192);
+        for (g = 0; g < 16; g += lanes) {
+            for (lane = 0; lane < lanes; ++lane)
+                for (i = 0; i < 16; ++i) xt[i * lanes + lane] = x[16 * (g + lane) + i];
+            search(xt, steps, scales + g, lt);
+            for (lane = 0; lane < lanes; ++lane)
+                for (i = 0; i < 16; ++i) L[16 * (g + lane) + i] = lt[i * lanes + lane];
+        }
+        for (j = 0; j < 16; ++j) {
+            float a = scales[j] < 0 ? -scales[j] : scales[j];
+            if (a > max_abs_scale) {
+                max_abs_scale = a;
+                max_scale = scales[j];
+            }
+        }
+        memset(y, 0, 210);
+        if (max_abs_scale < 1e-15f) continue; /* d = fp16(0) = 0 */
+        iscale = -128.f / max_scale;
+        d = half_from_float(1 / iscale);
+        put_u16(y + 208, d);
+        for (j = 0; j < 16; ++j) {
+            int v = round_biased(iscale * scales[j]);
+            sc[j] = (int8_t)(v < 127 ? v : 127);
+        }
+        dd = float_from_half(d);
+        for (j = 0; j < 16; ++j) {
+            float dj = dd * sc[j];
+            if (!dj) continue;
+            for (i = 0; i < 16; ++i) {
+                int q = round_biased(x[16 * j + i] / dj);
+                q = q < -32 ? -32 : (q > 31 ? 31 : q);
+                L[16 * j + i] = (uint8_t)(q + 32);
+            }
+        }
+        for (j = 0; j < QK; j += 128, ql += 64, qh += 32) {
+            for (l = 0; l < 32; ++l) {
+                const uint8_t *s = L + j + l;
+                ql[l] = (uint8_t)((s[0] & 0xF) | ((s[64] & 0xF) << 4));
+                ql[l + 32] = (uint8_t)((s[32] & 0xF) | ((s[96] & 0xF) << 4));
+                qh[l] = (uint8_t)((s[0] >> 4) | ((s[32] >> 4) << 2) | ((s[64] >> 4) << 4) |
+                                  ((s[96] >> 4) << 6));
+            }
+        }
+    }
+    return 0;
+}
+
 #else /* not x86-64: nothing here; Python uses ggml */
 
 TF_EXPORT int tf_kquant_level(void) { return 0; }
@@ -375,6 +446,10 @@ TF_EXPORT int tf_quantize_q4_K(const float *x, uint8_t *y, int64_t n_blocks) {
     return -1;
 }
 TF_EXPORT int tf_quantize_q5_K(const float *x, uint8_t *y, int64_t n_blocks) {
+    (void)x; (void)y; (void)n_blocks;
+    return -1;
+}
+TF_EXPORT int tf_quantize_q6_K(const float *x, uint8_t *y, int64_t n_blocks) {
     (void)x; (void)y; (void)n_blocks;
     return -1;
 }

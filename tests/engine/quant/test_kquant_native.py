@@ -22,7 +22,7 @@ from engine.quant.native import library_name, supported_machine
 from engine.quant.native.build import build
 from tests.fixtures.models import FAMILIES
 
-NATIVE_TYPES = (T.Q4_K, T.Q5_K)
+NATIVE_TYPES = (T.Q4_K, T.Q5_K, T.Q6_K)
 
 pytestmark = pytest.mark.skipif(not supported_machine(), reason="x86-64 only")
 
