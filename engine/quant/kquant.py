@@ -91,7 +91,7 @@ def check_rows() -> np.ndarray:
     """Rows that exercise the search's corners: typical weights, zeros, constant runs, signs,
     magnitudes from subnormal to large, sparse and integer-valued sub-blocks."""
     rng = np.random.default_rng(20)
-    n = 512
+    n = 1024
     rows = [
         rng.normal(0, 0.02, n),
         np.zeros(n),
@@ -107,7 +107,7 @@ def check_rows() -> np.ndarray:
         rng.integers(-3, 4, n).astype(np.float64),
         np.repeat(rng.normal(0, 1, n // 32), 32),
     ]
-    rows += [rng.normal(0, 0.02, n) * rng.uniform(0.01, 10) for _ in range(19)]
+    rows += [rng.normal(0, 1, n) * np.exp(rng.uniform(-20, 5)) for _ in range(51)]
     return np.ascontiguousarray(np.stack(rows).astype(np.float32))
 
 
