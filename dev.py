@@ -80,6 +80,7 @@ def setup(extras: str) -> Path:
     wanted = {e for e in extras.split(",") if e}
     key, installed = read_stamp()
     if key == install_key() and wanted <= installed:
+        build_kquant(py)
         return py
     if key == install_key():
         wanted |= installed  # never drop what another command installed
@@ -90,7 +91,22 @@ def setup(extras: str) -> Path:
     target = f".[{','.join(sorted(wanted))}]" if wanted else "."
     run(py, "-m", "pip", "install", "--find-links", wheels, "-e", target)
     STAMP.write_text(json.dumps({"key": install_key(), "extras": sorted(wanted)}), encoding="utf-8")
+    build_kquant(py)
     return py
+
+
+KQUANT_DIR = ROOT / "engine" / "quant" / "native"
+
+
+def build_kquant(py: Path) -> None:
+    """Compile our K-quant encoder (engine/quant/native) when missing or older than its
+    source; a failed build only means quantization runs through ggml."""
+    sources = [KQUANT_DIR / "kquant.c", KQUANT_DIR / "kquant_search.h"]
+    built = [p for p in KQUANT_DIR.glob("*tf_kquant.*") if p.suffix in {".so", ".dll", ".dylib"}]
+    newest = max(p.stat().st_mtime for p in sources)
+    if built and all(p.stat().st_mtime >= newest for p in built):
+        return
+    subprocess.run([str(py), "-m", "engine.quant.native.build"], cwd=ROOT, check=False)
 
 
 # PyTorch's CPU-only index: on Linux, PyPI's torch is the CUDA build (+ ~17 nvidia packages,

@@ -102,10 +102,14 @@ def llama_quantize(source: Path, out: Path, type_name: str, threads: int) -> Run
     return run
 
 
-def ours_convert(model: Path, out: Path, type_name: str, threads: int) -> Run:
+def ours_convert(
+    model: Path, out: Path, type_name: str, threads: int, *, ggml_only: bool = False
+) -> Run:
+    """``ggml_only``: K-types through ggml's quantizer instead of our encoder (same bytes)."""
     cmd = [sys.executable, "-m", "engine", "convert", str(model), "-o", str(out)]
     cmd += ["--type", type_name, "--threads", str(threads), "-q"]
-    run, _ = run_measured(cmd)
+    env = {**os.environ, "TUNEFORGE_KQUANT": "0"} if ggml_only else None
+    run, _ = run_measured(cmd, env=env)
     return run
 
 
@@ -138,7 +142,16 @@ def main() -> None:
     parser.add_argument(
         "--layers", type=int, default=None, help="decoder layers (default 28; fewer: quicker)"
     )
+    parser.add_argument(
+        "--ggml-too",
+        action="store_true",
+        help="also run our pass with K-types through ggml's quantizer (TUNEFORGE_KQUANT=0)",
+    )
     args = parser.parse_args()
+    from engine.quant import kquant
+
+    native = kquant.load()
+    print(f"our K-quant encoder: {native.level + ' ' + str(native.path) if native else 'not used'}")
 
     model = build_model(args.work, args.layers)
     two_dir, ours_dir = args.work / "quantize" / "two-step", args.work / "quantize" / "ours 输出"
@@ -160,6 +173,15 @@ def main() -> None:
         theirs_out = two_dir / f"model-{type_name}.gguf"
         quantize = llama_quantize(bf16, theirs_out, type_name, t)
         ours_out = ours_dir / f"model-{type_name}.gguf"
+        if args.ggml_too:
+            via_ggml = ours_convert(model, ours_out, type_name, t, ggml_only=True)
+            rows.append((f"tuneforge convert --type {type_name} (ggml's quantizer)", via_ggml))
+            equal, detail = same_tensors(ours_out, theirs_out)
+            summary.append(
+                f"| {type_name}, ggml's quantizer | | {via_ggml.seconds:.1f} s "
+                f"| {via_ggml.seconds / (convert.seconds + quantize.seconds):.2f}× | | "
+                f"| {'yes' if equal else 'NO: ' + detail} | |"
+            )
         ours = ours_convert(model, ours_out, type_name, t)
         leftovers = sorted(p.name for p in ours_dir.iterdir() if p != ours_out and p.name not in {
             f"model-{n}.gguf" for n in args.types})  # fmt: skip

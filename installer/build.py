@@ -90,6 +90,23 @@ def mb(n: int) -> float:
 
 
 # -- steps ------------------------------------------------------------------------------
+def build_kquant() -> Path | None:
+    """Our K-quant encoder (engine/quant/native), picked up with engine's data files; None
+    if it cannot be built here (the bundle then quantizes K-types through ggml)."""
+    from engine.quant.native.build import build, supported_machine
+
+    if not supported_machine():
+        log(f"K-quant encoder: not built on {platform.machine()} (ggml's path is used)")
+        return None
+    try:
+        path = build()
+    except Exception as exc:  # no C compiler: same bytes through ggml, only slower
+        log(f"K-quant encoder: build failed ({exc}); the bundle quantizes through ggml")
+        return None
+    log(f"K-quant encoder built: {path}")
+    return path
+
+
 def build_gorender(out_dir: Path) -> Path | None:
     """The template renderer for this platform (CGO off: one static binary), or None."""
     from engine.template.gorender import BINARY_NAME, build_renderer, find_go
@@ -332,6 +349,7 @@ def main(argv: list[str] | None = None) -> int:
     report["runtime_parts"] = {
         k: env.get(k) for k in ("TUNEFORGE_ENGINE_WHEEL", "TUNEFORGE_UV_ARCHIVE")
     }
+    report["kquant_bundled"] = build_kquant() is not None
     gorender = build_gorender(build / "gorender")
     if gorender is not None:
         env["TUNEFORGE_GORENDER_BINARY"] = str(gorender)

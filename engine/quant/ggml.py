@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 from gguf import GGML_QUANT_SIZES, GGMLQuantizationType
 
+from engine.quant import kquant
 from engine.quant.errors import EncodeError, QuantLibraryError
 
 T = GGMLQuantizationType
@@ -208,6 +209,7 @@ def encode(
     out: np.ndarray | None = None,
     name: str | None = None,
     check_finite: bool = True,
+    reference: bool = False,
 ) -> np.ndarray:
     """Encode float32 rows to ``ggml_type`` exactly as ``ggml_quantize_chunk`` does.
 
@@ -221,6 +223,8 @@ def encode(
     ``check_finite``: refuse NaN/inf values, as llama.cpp's loader does (the
     quantizers themselves don't notice them). A caller that already checked the
     stored rows with :func:`check_finite_rows` (bf16: 4× cheaper) may pass False.
+    Q4_K/Q5_K/Q6_K go through Tuneforge's own encoder (:mod:`engine.quant.kquant`, the same
+    bytes) when it is available; ``reference=True`` always uses ggml's quantizer.
 
     Raises :class:`EncodeError` (before any native call) for a wrong dtype/layout,
     a row length the type cannot hold, or a type that is not supported; and for
@@ -253,6 +257,8 @@ def encode(
     src_addr = values_f32.ctypes.data
     dst_addr = dst.ctypes.data
     spans = [(r, min(rows_per_chunk, n_rows - r)) for r in range(0, n_rows, rows_per_chunk)]
+    native = None if reference else kquant.native_encoder(qtype)
+    blocks_per_row = n_per_row // block_size(qtype)
 
     def run(span: tuple[int, int]) -> bool:
         first, count = span
@@ -262,7 +268,13 @@ def encode(
             int(T.F32), src_ptr, count * n_per_row * 4
         ):
             return False
-        written = ggml.ggml_quantize_chunk(int(qtype), src_ptr, dst_ptr, 0, count, n_per_row, None)
+        if native is not None:
+            native(src_ptr, dst_ptr, count * blocks_per_row)
+            written = count * size_row
+        else:
+            written = ggml.ggml_quantize_chunk(
+                int(qtype), src_ptr, dst_ptr, 0, count, n_per_row, None
+            )
         if written != count * size_row:  # pragma: no cover - ggml asserts this itself
             return False
         return bool(ggml.ggml_validate_row_data(int(qtype), dst_ptr, written))
