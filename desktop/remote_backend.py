@@ -28,8 +28,8 @@ EVENTS_FILE = "events.jsonl"
 RUN_FILE = "run.json"
 TERMINAL = ("finished", "failed", "stopped")
 
-# TrainSpec field → ``tuneforge train`` flag (the box runs the CLI). Flags the CLI does not
-# have (max_grad_norm) keep the engine default on a box.
+# TrainSpec field → ``tuneforge train`` flag (the box runs the CLI). Fields the CLI has no
+# flag for (save_total_limit, weight_decay, attn) keep the engine default on a box.
 _FLAGS = {"dataset": "--dataset", "device": "--device", "compute": "--compute",
           "epochs": "--epochs", "max_steps": "--max-steps", "max_samples": "--max-samples",
           "lr": "--lr", "scheduler": "--scheduler", "warmup_steps": "--warmup-steps",
@@ -37,7 +37,7 @@ _FLAGS = {"dataset": "--dataset", "device": "--device", "compute": "--compute",
           "lora_rank": "--lora-rank", "lora_alpha": "--lora-alpha",
           "lora_dropout": "--lora-dropout", "lora_targets": "--lora-targets",
           "val_size": "--val-size", "eval_steps": "--eval-steps", "save_steps": "--save-steps",
-          "seed": "--seed"}  # fmt: skip
+          "seed": "--seed", "max_grad_norm": "--max-grad-norm"}  # fmt: skip
 _SWITCHES = {"qlora": "--qlora", "rslora": "--rslora", "packing": "--packing",
              "last_turn_only": "--last-turn-only", "train_on_prompt": "--train-on-prompt",
              "skip_invalid": "--skip-invalid"}  # fmt: skip
@@ -55,6 +55,8 @@ def train_args(spec: Any) -> list[str]:
             out.append(flag)
     if not getattr(spec, "gradient_checkpointing", True):
         out.append("--no-gradient-checkpointing")
+    if getattr(spec, "liger", "off") == "auto":
+        out.append("--liger")
     return out
 
 
