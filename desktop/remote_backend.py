@@ -127,6 +127,21 @@ def _keep_local_names(out: Path, *, base: str, data: str, box: str) -> None:
         tmp.write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
+class _UploadContext:
+    """The job's context for the uploads before a run starts: Stop, and quitting the app
+    (``detach``: nothing runs on the box yet to leave going), both end them."""
+
+    def __init__(self, ctx: Any, detached: threading.Event) -> None:
+        self._ctx, self._detached = ctx, detached
+
+    @property
+    def cancelled(self) -> bool:
+        return bool(self._ctx.cancelled) or self._detached.is_set()
+
+    def __getattr__(self, name: str) -> Any:  # progress, log …
+        return getattr(self._ctx, name)
+
+
 class RemoteBackend:
     """Train on the box ``box_name``: the run goes on when the app closes (``detach``)."""
 
@@ -172,7 +187,8 @@ class RemoteBackend:
                 upload = None if self.base else Path(spec.base)
                 ctx.log(f"uploading {Path(spec.data).name} to {conn.box.name}…")
                 run_id = submit(conn, train_args=train_args(spec), data=Path(spec.data),
-                                base=self.base or "", upload_base=upload, env=runtime_env(conn))  # fmt: skip
+                                base=self.base or "", upload_base=upload, env=runtime_env(conn),
+                                ctx=_UploadContext(ctx, self._detached))  # fmt: skip
                 _write_run_record(out, spec=spec, box=conn.box.name, base=base)
                 (out / EVENTS_FILE).write_bytes(b"")
                 offset, total = 0, 0

@@ -285,7 +285,11 @@ class FinetunePage(RemoteRunsMixin, InputsMixin, Page):
         self.forget_run(self.run_dir)
         self._job = None
         self.mode = "stopped"
-        self._show_notice()
+        if self.run_dir is not None and not (self.run_dir / "run.json").is_file():
+            self.run_dir = None  # stopped before it started (a box run while uploading)
+            self.notice.show_message("info", self.tr("Stopped before training started."))
+        else:
+            self._show_notice()
         self._update_buttons()
         self.refresh_runs()
 

@@ -396,3 +396,52 @@ def test_a_real_tiny_cpu_training_on_the_box_from_the_page(qtbot, settings, sshd
         (page.run_dir / "events.jsonl").read_text().splitlines()) + "]") if e["event"] == "started")  # fmt: skip
     assert started["examples"] == 6  # max samples reached the box
     assert settings.values.remote_runs == []
+
+
+@pytest.mark.parametrize("how", ["stop", "quit"])
+def test_stop_or_quit_while_uploading_starts_no_run_on_the_box(how, qtbot, settings, sshd,
+                                                               box_python, tiny_models,
+                                                               tmp_path, monkeypatch):  # fmt: skip
+    import shutil
+
+    from engine.jobs.context import TEST_SLOWDOWN_ENV
+    from engine.remote import Box, add_box
+
+    work = tmp_path / "box work 上传"
+    add_box(box=Box(name="gpu", host="127.0.0.1", port=sshd.port, user=sshd.user,
+                    key_file=str(sshd.user_key), python=box_python, work_dir=str(work)))  # fmt: skip
+    base = tmp_path / "我的 base"
+    shutil.copytree(tiny_models("qwen2"), base)
+    extra = os.urandom(24 << 20)
+    (base / "zz-extra.bin").write_bytes(extra)  # uploaded last, 1 MiB at a time
+    monkeypatch.setenv(TEST_SLOWDOWN_ENV, "0.1")  # each uploaded MiB takes a tenth of a second
+    page = _page(qtbot, settings)
+    page.where.refresh(select="gpu")
+    qtbot.waitUntil(lambda: page.where.selected() == "gpu", timeout=10_000)
+    page.base_edit.setText(str(base))
+    page.set_dataset(write_dataset(tmp_path / "我的 data.jsonl", n=8))
+    qtbot.waitUntil(lambda: page.base_path is not None and page.start_button.isEnabled(),
+                    timeout=60_000)  # fmt: skip
+    page.options.device.setCurrentText("cpu")
+    page.fits = True
+    page.start()
+    partial = work / "models" / base.name / "zz-extra.bin.partial"
+    qtbot.waitUntil(lambda: partial.is_file() and partial.stat().st_size >= 2 << 20,
+                    timeout=60_000)  # fmt: skip
+    assert page.running_remotely
+    if how == "stop":
+        qtbot.mouseClick(page.stop_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: page.mode == "stopped", timeout=20_000)
+        assert "before training started" in page.notice.text.text()
+        assert not page.resume_button.isVisible()  # nothing to resume
+    else:
+        job = page._job
+        page.detach()  # what quitting the app does to a run on a box
+        qtbot.waitUntil(lambda: job.status == "cancelled", timeout=20_000)
+    size = partial.stat().st_size
+    assert size < len(extra)  # the upload was interrupted …
+    qtbot.wait(1500)
+    assert partial.stat().st_size == size  # … and stays so, resumable
+    assert not (work / "runs").exists()  # no run was started on the box
+    assert not (work / "models" / base.name / "zz-extra.bin").exists()
+    assert settings.values.remote_runs == []  # nothing to re-attach at the next start
