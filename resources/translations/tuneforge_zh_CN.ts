@@ -453,7 +453,7 @@
     <name>FinetunePage</name>
     <message>
         <location filename="../../desktop/pages/finetune_page.py" line="193"/>
-        <location filename="../../desktop/pages/finetune_page.py" line="345"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="349"/>
         <source>From the HF cache…</source>
         <translation>从 HF 缓存选择…</translation>
     </message>
@@ -464,7 +464,7 @@
     </message>
     <message>
         <location filename="../../desktop/pages/finetune_inputs.py" line="81"/>
-        <location filename="../../desktop/pages/finetune_page.py" line="335"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="339"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
@@ -505,7 +505,7 @@
     </message>
     <message>
         <location filename="../../desktop/pages/finetune_page.py" line="212"/>
-        <location filename="../../desktop/pages/finetune_page.py" line="347"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="351"/>
         <source>Start training</source>
         <translation>开始训练</translation>
     </message>
@@ -530,17 +530,17 @@
         <translation>正在停止：保存检查点…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="290"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="294"/>
         <source>Stopped before training started.</source>
         <translation>在训练开始前已停止。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="358"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="362"/>
         <source>Done. The adapter is in {path}</source>
         <translation>完成。适配器位于 {path}</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="361"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="365"/>
         <source>Stopped; a checkpoint is saved. Resume continues from it.</source>
         <translation>已停止，检查点已保存。点击“继续”可从这里接着训练。</translation>
     </message>
@@ -565,63 +565,63 @@
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="331"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="335"/>
         <source>Fine-tune</source>
         <translation>微调</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="332"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="336"/>
         <source>Teach a base model your data: pick the model and the dataset, press Start, watch the loss.</source>
         <translation>用你的数据教会基础模型：选择模型和数据集，点击开始，观察损失曲线。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="334"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="338"/>
         <source>Base model</source>
         <translation>基础模型</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="336"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="340"/>
         <source>A model folder, or a Hugging Face id such as Qwen/Qwen2.5-1.5B-Instruct</source>
         <translation>模型文件夹，或 Hugging Face ID，例如 Qwen/Qwen2.5-1.5B-Instruct</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="338"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="342"/>
         <source>.json, .jsonl, .csv, .parquet, or a folder with dataset_info.json</source>
         <translation>.json、.jsonl、.csv、.parquet，或包含 dataset_info.json 的文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="340"/>
-        <location filename="../../desktop/pages/finetune_page.py" line="343"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="344"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="347"/>
         <source>Folder…</source>
         <translation>文件夹…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="341"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="345"/>
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="342"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="346"/>
         <source>File…</source>
         <translation>文件…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="346"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="350"/>
         <source>Preview (trained parts highlighted)</source>
         <translation>预览（高亮部分为训练内容）</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="348"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="352"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="349"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="353"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="350"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="354"/>
         <source>Package this model</source>
         <translation>打包这个模型</translation>
     </message>
