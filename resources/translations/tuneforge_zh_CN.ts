@@ -2341,124 +2341,134 @@
 <context>
     <name>WherePanel</name>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="32"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="33"/>
         <source>no NVIDIA GPU</source>
         <translation>没有 NVIDIA GPU</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="37"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="38"/>
         <source>{free:.0f} GB free</source>
         <translation>剩余 {free:.0f} GB</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="39"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="40"/>
         <source>runtime {version}</source>
         <translation>运行环境 {version}</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="40"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="41"/>
         <source>runtime not set up yet</source>
         <translation>运行环境尚未安装</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="106"/>
-        <location filename="../../desktop/pages/finetune_where.py" line="239"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="110"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="247"/>
         <source>This computer</source>
         <translation>本机</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="154"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="160"/>
         <source>Connecting to {host}…</source>
         <translation>正在连接 {host}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="159"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="165"/>
         <source>Trust this box?</source>
         <translation>信任这台服务器？</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="160"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="166"/>
         <source>{host} presents this key:</source>
         <translation>{host} 出示的主机密钥：</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="161"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="167"/>
         <source>Compare it with the fingerprint your GPU provider shows. Trust it only if they match.</source>
         <translation>请与 GPU 服务商显示的指纹核对，只有一致时才信任。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="162"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="168"/>
         <source>Trust and save</source>
         <translation>信任并保存</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="164"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="170"/>
         <source>Not saved: the key was not trusted.</source>
         <translation>未保存：没有信任该密钥。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="173"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="179"/>
         <source>Saved {name}; logging in works.</source>
         <translation>已保存 {name}，登录成功。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="179"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="185"/>
         <source>Remove box</source>
         <translation>移除服务器</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="179"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="185"/>
         <source>Remove {name}?</source>
         <translation>移除 {name}？</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="180"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="186"/>
         <source>Its saved password and settings are removed from this computer; nothing on the box is deleted.</source>
         <translation>会从本机删除它保存的密码和设置；服务器上的内容不会被删除。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="181"/>
-        <location filename="../../desktop/pages/finetune_where.py" line="242"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="187"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="250"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="193"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="199"/>
         <source>Testing the connection…</source>
         <translation>正在测试连接…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="209"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="215"/>
         <source>Setting up the training runtime on {name}; this can take a while…</source>
         <translation>正在 {name} 上安装训练运行环境，可能需要一段时间…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="218"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="226"/>
         <source>{name} is ready to train.</source>
         <translation>{name} 已可以训练。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="240"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="248"/>
         <source>Add box…</source>
         <translation>添加服务器…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="241"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="249"/>
         <source>Edit…</source>
         <translation>编辑…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="243"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="251"/>
         <source>Test connection</source>
         <translation>测试连接</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="244"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="252"/>
         <source>Set up</source>
         <translation>安装环境</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="245"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="253"/>
+        <source>Reuse the box&apos;s Python packages (torch of the image)</source>
+        <translation>复用服务器已有的 Python 包（镜像自带的 torch）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_where.py" line="255"/>
+        <source>Set up builds the runtime on top of the box&apos;s own Python and keeps the PyTorch its image ships instead of downloading another (about 2 GB). Use it on images that come with PyTorch (e.g. a PyTorch or conda image).</source>
+        <translation>“安装环境”会在服务器自己的 Python 之上创建运行环境，沿用镜像自带的 PyTorch，而不再下载一份（约 2 GB）。适用于自带 PyTorch 的镜像（例如 PyTorch 或 conda 镜像）。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_where.py" line="258"/>
         <source>Train on this computer, or on a rented GPU box over SSH. A run on a box goes on when you close the app.</source>
         <translation>在本机训练，或通过 SSH 在租用的 GPU 服务器上训练。关闭应用后，服务器上的训练会继续进行。</translation>
     </message>
