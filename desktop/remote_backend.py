@@ -28,8 +28,8 @@ EVENTS_FILE = "events.jsonl"
 RUN_FILE = "run.json"
 TERMINAL = ("finished", "failed", "stopped")
 
-# TrainSpec field → ``tuneforge train`` flag (the box runs the CLI). Flags the CLI does not
-# have (max_grad_norm) keep the engine default on a box.
+# TrainSpec field → ``tuneforge train`` flag (the box runs the CLI). Fields the CLI has no
+# flag for (save_total_limit, weight_decay, attn) keep the engine default on a box.
 _FLAGS = {"dataset": "--dataset", "device": "--device", "compute": "--compute",
           "epochs": "--epochs", "max_steps": "--max-steps", "max_samples": "--max-samples",
           "lr": "--lr", "scheduler": "--scheduler", "warmup_steps": "--warmup-steps",
@@ -37,7 +37,7 @@ _FLAGS = {"dataset": "--dataset", "device": "--device", "compute": "--compute",
           "lora_rank": "--lora-rank", "lora_alpha": "--lora-alpha",
           "lora_dropout": "--lora-dropout", "lora_targets": "--lora-targets",
           "val_size": "--val-size", "eval_steps": "--eval-steps", "save_steps": "--save-steps",
-          "seed": "--seed"}  # fmt: skip
+          "seed": "--seed", "max_grad_norm": "--max-grad-norm"}  # fmt: skip
 _SWITCHES = {"qlora": "--qlora", "rslora": "--rslora", "packing": "--packing",
              "last_turn_only": "--last-turn-only", "train_on_prompt": "--train-on-prompt",
              "skip_invalid": "--skip-invalid"}  # fmt: skip
@@ -55,6 +55,8 @@ def train_args(spec: Any) -> list[str]:
             out.append(flag)
     if not getattr(spec, "gradient_checkpointing", True):
         out.append("--no-gradient-checkpointing")
+    if getattr(spec, "liger", "off") == "auto":
+        out.append("--liger")
     return out
 
 
@@ -125,6 +127,21 @@ def _keep_local_names(out: Path, *, base: str, data: str, box: str) -> None:
         tmp.write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
+class _UploadContext:
+    """The job's context for the uploads before a run starts: Stop, and quitting the app
+    (``detach``: nothing runs on the box yet to leave going), both end them."""
+
+    def __init__(self, ctx: Any, detached: threading.Event) -> None:
+        self._ctx, self._detached = ctx, detached
+
+    @property
+    def cancelled(self) -> bool:
+        return bool(self._ctx.cancelled) or self._detached.is_set()
+
+    def __getattr__(self, name: str) -> Any:  # progress, log …
+        return getattr(self._ctx, name)
+
+
 class RemoteBackend:
     """Train on the box ``box_name``: the run goes on when the app closes (``detach``)."""
 
@@ -170,7 +187,8 @@ class RemoteBackend:
                 upload = None if self.base else Path(spec.base)
                 ctx.log(f"uploading {Path(spec.data).name} to {conn.box.name}…")
                 run_id = submit(conn, train_args=train_args(spec), data=Path(spec.data),
-                                base=self.base or "", upload_base=upload, env=runtime_env(conn))  # fmt: skip
+                                base=self.base or "", upload_base=upload, env=runtime_env(conn),
+                                ctx=_UploadContext(ctx, self._detached))  # fmt: skip
                 _write_run_record(out, spec=spec, box=conn.box.name, base=base)
                 (out / EVENTS_FILE).write_bytes(b"")
                 offset, total = 0, 0

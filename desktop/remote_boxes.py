@@ -65,11 +65,16 @@ def box_report(name: str) -> Any:
 
 
 def setup_job(spec: dict[str, Any], ctx: Any) -> Any:
-    """``tuneforge remote setup`` as a job: each step is a log line (the progress)."""
+    """``tuneforge remote setup`` as a job: each step and the installer's output are log
+    lines (the progress). ``spec``: the box's ``name`` and any ``SetupOptions`` field."""
+    import dataclasses
+
     from engine.remote import SetupOptions, connect, setup_box
 
-    options = SetupOptions(
-        hf_endpoint=spec.get("hf_endpoint") or None, index_url=spec.get("index_url") or None
-    )
+    known = {f.name for f in dataclasses.fields(SetupOptions)}
+    given = {k: v for k, v in spec.items() if k in known and v not in (None, "")}
+    if "find_links" in given:
+        given["find_links"] = tuple(given["find_links"])
+    options = SetupOptions(**given)
     with connect(spec["name"]) as conn:
         return setup_box(conn, options=options, on_line=lambda line: ctx.log(line))

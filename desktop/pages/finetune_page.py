@@ -28,7 +28,7 @@ from desktop.pages.finetune_options import TrainOptions
 from desktop.pages.finetune_remote import RemoteRunsMixin
 from desktop.pages.finetune_run import RunPanel, RunsList
 from desktop.pages.finetune_where import WherePanel
-from desktop.remote_backend import RemoteBackend
+from desktop.remote_backend import RemoteBackend, remote_of
 from desktop.settings import SettingsStore
 from desktop.train_backend import LocalBackend, TrainBackend
 from desktop.widgets.common import Card, Notice, Page, button, header, label
@@ -282,10 +282,18 @@ class FinetunePage(RemoteRunsMixin, InputsMixin, Page):
     def _stopped(self) -> None:
         if self.detached:
             return  # the app is closing; the run goes on on the box
+        # a box run stopped while uploading: nothing was started there, nothing to resume
+        never_started = (
+            self.running_remotely and self.run_dir is not None and not remote_of(self.run_dir)
+        )
         self.forget_run(self.run_dir)
         self._job = None
         self.mode = "stopped"
-        self._show_notice()
+        if never_started:
+            self.run_dir = None
+            self.notice.show_message("info", self.tr("Stopped before training started."))
+        else:
+            self._show_notice()
         self._update_buttons()
         self.refresh_runs()
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QPlainTextEdit,
@@ -67,6 +68,9 @@ class WherePanel(QWidget):
         for b in (self.add_button, self.edit_button, self.remove_button, self.test_button,
                   self.setup_button):  # fmt: skip
             row.addWidget(b)
+        # remote setup --system-site-packages: the runtime sees the torch the box's image ships
+        self.reuse_packages = QCheckBox()
+        self.reuse_packages.setObjectName("ReuseBoxPackages")
         self.status = Notice()
         self.status.setObjectName("BoxStatus")
         self.status.hide()
@@ -82,7 +86,7 @@ class WherePanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(row)
-        for w in (self.status, self.setup_bar, self.setup_log):
+        for w in (self.reuse_packages, self.status, self.setup_bar, self.setup_log):
             layout.addWidget(w)
         self.combo.currentIndexChanged.connect(self._choice_changed)
         self.add_button.clicked.connect(lambda: self.open_dialog(None))
@@ -121,8 +125,10 @@ class WherePanel(QWidget):
 
     def _choice_changed(self, *_args: object) -> None:
         remote = self.selected() is not None
-        for b in (self.edit_button, self.remove_button, self.test_button, self.setup_button):
+        for b in (self.edit_button, self.remove_button, self.test_button, self.setup_button,
+                  self.reuse_packages):  # fmt: skip
             b.setEnabled(remote and not self.busy)
+        self.reuse_packages.setVisible(remote)
         self.add_button.setEnabled(not self.busy)
         self.combo.setEnabled(not self.busy)
         name = self.selected()
@@ -208,7 +214,9 @@ class WherePanel(QWidget):
         self.setup_bar.show()
         self.status.show_message("info", self.tr("Setting up the training runtime on {name}; this "
                                                  "can take a while…").format(name=name))  # fmt: skip
-        jobs.start_job(rb.setup_job, {"name": name, "hf_endpoint": self.hf_endpoint()}, owner=self,
+        spec = {"name": name, "hf_endpoint": self.hf_endpoint(),
+                "system_site_packages": self.reuse_packages.isChecked()}  # fmt: skip
+        jobs.start_job(rb.setup_job, spec, owner=self,
                        on_log=lambda text, _lvl: self.setup_log.appendPlainText(text),
                        on_result=lambda _p: self._set_up(name), on_error=self._setup_failed)  # fmt: skip
 
@@ -242,5 +250,10 @@ class WherePanel(QWidget):
         self.remove_button.setText(self.tr("Remove"))
         self.test_button.setText(self.tr("Test connection"))
         self.setup_button.setText(self.tr("Set up"))
+        self.reuse_packages.setText(self.tr("Reuse the box's Python packages (torch of the image)"))
+        self.reuse_packages.setToolTip(self.tr(
+            "Set up builds the runtime on top of the box's own Python and keeps the PyTorch its "
+            "image ships instead of downloading another (about 2 GB). Use it on images that come "
+            "with PyTorch (e.g. a PyTorch or conda image)."))  # fmt: skip
         self.combo.setToolTip(self.tr("Train on this computer, or on a rented GPU box over SSH. "
                                       "A run on a box goes on when you close the app."))  # fmt: skip

@@ -110,6 +110,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "--save-steps", type=int, help="checkpoint every N steps (default: at each evaluation)"
     )
     p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--max-grad-norm", type=float, default=1.0, metavar="X",
+                   help="clip the gradient norm of each step to X (default 1.0; 0 = no clipping)")  # fmt: skip
     p.add_argument(
         "--last-turn-only",
         action="store_true",
@@ -178,6 +180,7 @@ def spec_from_args(args: argparse.Namespace) -> Any:
         val_size=args.val_size, eval_steps=args.eval_steps, save_steps=args.save_steps, seed=args.seed,
         last_turn_only=args.last_turn_only, train_on_prompt=args.train_on_prompt,
         skip_invalid=args.skip_invalid, liger="auto" if args.liger else "off", packing=args.packing,
+        max_grad_norm=args.max_grad_norm,
     )  # fmt: skip
     spec.check()
     return spec

@@ -19,10 +19,16 @@ def run_multi(args: argparse.Namespace, spec: Any) -> int:
     from engine.jobs.codec import to_plain
     from engine.jobs.events import Event, Log
     from engine.remote.display import StepTotals
+    from engine.runtime.use import has_local_torch, training_python, visible_gpu_count
     from engine.train.launch import count_gpus, launch_command
     from engine.train.rundir import EVENTS_FILE, request_stop
 
-    processes = count_gpus() if args.gpus == "all" else args.processes
+    # the runtime's Python (and its accelerate) when this one has no torch (the frozen app)
+    python, env = training_python()
+    if args.gpus != "all":
+        processes = args.processes
+    else:  # ask the driver where this process must not import torch
+        processes = count_gpus() if has_local_torch() else visible_gpu_count()
     if processes < 1:
         raise InputError(
             "--gpus all: no CUDA GPU is visible", hint="Use --processes N with --device cpu."
@@ -41,8 +47,11 @@ def run_multi(args: argparse.Namespace, spec: Any) -> int:
         printer(Log(text=f"starting {processes} training processes (accelerate launch, {device})"))
         # its own process group: Ctrl-C here reaches only this process, which asks the ranks
         # to stop through the stop file (all of them at the same step, after a checkpoint)
-        proc = subprocess.Popen(launch_command(spec_file=spec_file, processes=processes, device=device),
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **_own_group())  # fmt: skip
+        command = launch_command(
+            spec_file=spec_file, processes=processes, device=device, python=python
+        )
+        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+                                **_own_group())  # fmt: skip
         records = StepTotals(sink)
         events, offset, last, stopping = Path(spec.out) / EVENTS_FILE, 0, None, False
         restore = _exit_on_sigterm()

@@ -5,7 +5,7 @@ The API the CLI and the desktop use::
     add_box(box=Box(...), password=None, confirm=fn)   remove_box(name)   load_boxes()
     with connect(name) as conn:
         check_box(conn) -> BoxReport        setup_box(conn, options=SetupOptions(...))
-        submit(conn, train_args=, data=, base=, upload_base=, env=) -> run id
+        submit(conn, train_args=, data=, base=, upload_base=, env=, ctx=) -> run id
         follow(conn, run_id, offset=, on_record=) -> (status, offset)
         status(conn, run_id) / list_runs(conn) -> RunInfo    stop(conn, run_id)
         resume(conn, run_id)                fetch(conn, run_id, out) -> files

@@ -178,7 +178,7 @@ def setup_box(conn: Connection, *, options: SetupOptions | None = None,
         upload_file(conn, wheel, remote_wheel)
         for argv in plan.commands():
             on_line("$ " + quote_command(argv))
-            conn.run(argv, timeout=3600)
+            conn.run_lines(argv, on_line=lambda line: on_line("  " + line), timeout=3600)
     installed = conn.run(
         [runtime_python(conn), "-c", "import engine, torch; print(engine.__version__)"], check=False
     )

@@ -22,7 +22,14 @@ from typing import Any
 
 from engine.remote.errors import RunNotFound
 from engine.remote.ssh import Connection, quote_command
-from engine.remote.transfer import download_file, makedirs, remote_walk, sha256_file, upload_file
+from engine.remote.transfer import (
+    check_cancel,
+    download_file,
+    makedirs,
+    remote_walk,
+    sha256_file,
+    upload_file,
+)
 
 TERMINAL = {"finished": "finished", "failed": "failed", "stopped": "stopped"}
 FETCHED = ("run.json", "events.jsonl", "loss.png")
@@ -58,18 +65,18 @@ def _runs(conn: Connection) -> str:
     return posixpath.join(work_dir(conn), "runs")
 
 
-def upload_tree(conn: Connection, local: Path, remote_root: str) -> str:
+def upload_tree(conn: Connection, local: Path, remote_root: str, *, ctx: Any = None) -> str:
     """Upload a file or folder under ``remote_root``; returns the remote path of ``local``."""
     target = posixpath.join(remote_root, local.name)
     if local.is_file():
-        upload_file(conn, local, target)
+        upload_file(conn, local, target, ctx=ctx)
         return target
     for path in sorted(p for p in local.rglob("*") if p.is_file()):
-        upload_file(conn, path, posixpath.join(target, *path.relative_to(local).parts))
+        upload_file(conn, path, posixpath.join(target, *path.relative_to(local).parts), ctx=ctx)
     return target
 
 
-def upload_dataset(conn: Connection, data: Path) -> str:
+def upload_dataset(conn: Connection, data: Path, *, ctx: Any = None) -> str:
     if data.is_file():
         key = sha256_file(data)[:16]
     else:
@@ -79,7 +86,7 @@ def upload_dataset(conn: Connection, data: Path) -> str:
         for path in sorted(p for p in data.rglob("*") if p.is_file()):
             digest.update(str(path.relative_to(data)).encode() + b"\0" + sha256_file(path).encode())
         key = digest.hexdigest()[:16]
-    return upload_tree(conn, data, posixpath.join(work_dir(conn), "data", key))
+    return upload_tree(conn, data, posixpath.join(work_dir(conn), "data", key), ctx=ctx)
 
 
 def new_run_id() -> str:
@@ -87,11 +94,15 @@ def new_run_id() -> str:
 
 
 def submit(conn: Connection, *, train_args: list[str], data: Path, base: str,
-           upload_base: Path | None = None, env: dict[str, str] | None = None) -> str:  # fmt: skip
-    """Upload the data (and base), start the run detached; returns the run id."""
-    remote_data = upload_dataset(conn, data)
+           upload_base: Path | None = None, env: dict[str, str] | None = None,
+           ctx: Any = None) -> str:  # fmt: skip
+    """Upload the data (and base), start the run detached; returns the run id. A cancel of
+    ``ctx`` during the uploads raises :class:`~engine.errors.JobCancelled` and starts no run
+    (the partial upload resumes next time)."""
+    remote_data = upload_dataset(conn, data, ctx=ctx)
     if upload_base is not None:
-        base = upload_tree(conn, upload_base, posixpath.join(work_dir(conn), "models"))
+        base = upload_tree(conn, upload_base, posixpath.join(work_dir(conn), "models"), ctx=ctx)
+    check_cancel(ctx)
     run_id = new_run_id()
     runs = _runs(conn)
     makedirs(conn, runs)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shlex
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -177,6 +177,34 @@ class Connection:
             raise RemoteCommandFailed(f"{first} failed on {self.box.name} (exit {rc}): {err.strip()[-800:]}",
                                       box=self.box.name, rc=rc)  # fmt: skip
         return CommandResult(rc=rc, stdout=out, stderr=err)
+
+    def run_lines(self, argv: Sequence[str], *, on_line: Callable[[str], None],
+                  timeout: float = 3600) -> CommandResult:  # fmt: skip
+        """Run a command, its output (stdout and stderr together) to ``on_line`` line by line
+        as it comes (an install's progress). A failure names the command and its last words."""
+        command = quote_command(argv)
+        transport = self.client.get_transport()
+        assert transport is not None
+        channel = transport.open_session(timeout=timeout)
+        channel.set_combine_stderr(True)
+        channel.settimeout(timeout)
+        channel.exec_command(command)
+        lines: list[str] = []
+        with channel.makefile("rb") as output:
+            for raw in output:
+                line = raw.decode("utf-8", "replace").rstrip()
+                if line:
+                    lines.append(line)
+                    del lines[:-40]
+                    on_line(line)
+        rc = channel.recv_exit_status()
+        channel.close()
+        text = "\n".join(lines)
+        if rc != 0:
+            first = shlex.join([str(argv[0]).rsplit("/", 1)[-1], *map(str, argv[1:3])])
+            raise RemoteCommandFailed(f"{first} failed on {self.box.name} (exit {rc}): {text[-800:]}",
+                                      box=self.box.name, rc=rc)  # fmt: skip
+        return CommandResult(rc=rc, stdout=text, stderr="")
 
     def home(self) -> str:
         return self.sftp.normalize(".")  # type: ignore[no-any-return]

@@ -3,6 +3,9 @@
 Upload: bytes go to ``NAME.partial`` on the box, appended from its current size after a
 dropped connection; the SHA-256 computed on the box (``sha256sum``) must match before the
 rename. Download: the same in the other direction, ``*.partial`` locally.
+
+An upload given a job ``ctx`` reports its bytes and checks ``ctx.cancelled`` between chunks:
+a cancel raises :class:`~engine.errors.JobCancelled` and leaves ``NAME.partial`` to resume.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ import hashlib
 import os
 import posixpath
 from pathlib import Path
+from typing import Any
 
+from engine.errors import JobCancelled
 from engine.remote.errors import DiskFull, RemoteError, TransferCorrupt, TransferFailed
 from engine.remote.ssh import Connection
 
@@ -44,9 +49,17 @@ def makedirs(conn: Connection, path: str) -> None:
     conn.run(["mkdir", "-p", "--", path])
 
 
-def upload_file(conn: Connection, local: Path, remote: str, *, digest: str | None = None) -> str:
-    """Upload ``local`` to ``remote`` (skipped when already there with the same hash)."""
+def check_cancel(ctx: Any) -> None:
+    if ctx is not None and ctx.cancelled:
+        raise JobCancelled()
+
+
+def upload_file(conn: Connection, local: Path, remote: str, *, digest: str | None = None,
+                ctx: Any = None) -> str:  # fmt: skip
+    """Upload ``local`` to ``remote`` (skipped when already there with the same hash).
+    ``ctx`` (a job context): progress in bytes, and a cancel between chunks."""
     digest = digest or sha256_file(local)
+    check_cancel(ctx)
     if remote_size(conn, remote) == local.stat().st_size and remote_sha256(conn, remote) == digest:
         return digest
     makedirs(conn, posixpath.dirname(remote))
@@ -55,12 +68,19 @@ def upload_file(conn: Connection, local: Path, remote: str, *, digest: str | Non
     size = local.stat().st_size
     if offset > size:
         offset = 0
+    if ctx is not None and offset:
+        ctx.log(f"resuming the upload of {local.name} at {offset / 2**20:.1f} MB")
     try:
         with open(local, "rb") as src, conn.sftp.open(partial, "ab" if offset else "wb") as dst:
             src.seek(offset)
             dst.set_pipelined(True)
+            done = offset
             while block := src.read(CHUNK):
+                check_cancel(ctx)  # what arrived stays in NAME.partial: the next upload resumes
                 dst.write(block)
+                done += len(block)
+                if ctx is not None:
+                    ctx.progress(f"upload {local.name}", done, size, unit="B")
     except OSError as exc:  # SFTP reports a full disk as a bare "Failure"
         raise _upload_failed(conn, local, remote, exc) from None
     arrived = remote_size(conn, partial)

@@ -41,13 +41,46 @@ def train_child(
     the runtime and it is not installed."""
     if has_local_torch():
         return None, None
+    python, env = runtime_python(layout)
+    return [python, "-m", "engine.jobs.child"], env
+
+
+def training_python(layout: RuntimeLayout | None = None) -> tuple[str, dict[str, str] | None]:
+    """(Python, environment) that runs training code directly (``accelerate launch`` of
+    several processes): this interpreter (environment None: inherit) when it has torch,
+    else the runtime's. Raises :class:`RuntimeMissing` like :func:`train_child`."""
+    if has_local_torch():
+        return sys.executable, None
+    return runtime_python(layout)
+
+
+def runtime_python(layout: RuntimeLayout | None = None) -> tuple[str, dict[str, str]]:
+    """The installed runtime's Python and the clean environment to start it with."""
     layout = layout or RuntimeLayout.default()
     status = runtime_status(layout, with_size=False)  # imports each package: a broken one shows
     if not status.installed or not layout.python.is_file():
         detail = f" ({status.problems[0]})" if status.problems else ""
         raise RuntimeMissing(f"training on this PC needs the training runtime, which is {status.state}{detail}",
                              hint=INSTALL_HINT, path=layout.root)  # fmt: skip
-    return [str(layout.python), "-m", "engine.jobs.child"], clean_env({"PYTHONUTF8": "1"})
+    return str(layout.python), clean_env({"PYTHONUTF8": "1"})
+
+
+def visible_gpu_count() -> int:
+    """CUDA GPUs training would see, asked of the driver (NVML or ``nvidia-smi``), never of
+    torch: this process may have none. ``CUDA_VISIBLE_DEVICES`` narrows it like CUDA does."""
+    from engine.runtime.nvidia import detect
+
+    found = len(detect().gpus)
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is None:
+        return found
+    listed = []
+    for item in visible.split(","):
+        item = item.strip()
+        if not item or item.startswith("-"):
+            break  # CUDA stops at the first invalid entry
+        listed.append(item)
+    return min(found, len(listed))
 
 
 CHECK_JOB = "engine.runtime.use:child_check_job"

@@ -14,6 +14,8 @@ from pathlib import Path
 
 
 def count_gpus() -> int:
+    """CUDA GPUs torch sees in this process (only where this Python has torch; else
+    :func:`engine.runtime.use.visible_gpu_count`)."""
     try:
         import torch
 
@@ -22,14 +24,18 @@ def count_gpus() -> int:
         return 0
 
 
-def launch_command(*, spec_file: Path, processes: int, device: str) -> list[str]:
+def launch_command(
+    *, spec_file: Path, processes: int, device: str, python: str | None = None
+) -> list[str]:
+    """``python`` (default: this one) must have accelerate, torch and the engine: the
+    training runtime's Python where this one has no torch."""
     with socket.socket() as s:  # a free rendezvous port on this machine
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     # --multi_gpu is accelerate's torchrun path: it also starts N CPU processes (gloo);
     # --cpu alone would start one
     cpu = ["--multi_gpu"]
-    return [sys.executable, "-m", "accelerate.commands.launch", "--num_machines", "1",
+    return [python or sys.executable, "-m", "accelerate.commands.launch", "--num_machines", "1",
             "--num_processes", str(processes), *cpu, "--mixed_precision", "no",
             "--dynamo_backend", "no", "--main_process_ip", "127.0.0.1",
             "--main_process_port", str(port), "-m", "engine.train.launch", str(spec_file)]  # fmt: skip

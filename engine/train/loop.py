@@ -199,7 +199,8 @@ def _train(spec, ctx, run_dir, log, prepared, tokenizer, placement, torch, load_
             world.sum_grads(params)
             if scaler:
                 scaler.unscale_(optimizer)
-            grad_norm = float(torch.nn.utils.clip_grad_norm_(params, spec.max_grad_norm))
+            clip = spec.max_grad_norm if spec.max_grad_norm > 0 else math.inf  # 0: measure only
+            grad_norm = float(torch.nn.utils.clip_grad_norm_(params, clip))
             if scaler:
                 scaler.step(optimizer)
                 scaler.update()

@@ -47,7 +47,7 @@ class TrainSpec:
     save_steps: int | None = None  # None: at each evaluation (or every 100 steps)
     save_total_limit: int = 2
     seed: int = 42
-    max_grad_norm: float = 1.0
+    max_grad_norm: float = 1.0  # 0: no clipping
     weight_decay: float = 0.0
     last_turn_only: bool = False
     train_on_prompt: bool = False
@@ -82,6 +82,8 @@ class TrainSpec:
             raise bad("max_samples", "must be at least 1")
         if not 0 <= self.lora_dropout < 1:
             raise bad("lora_dropout", "must be in [0, 1)")
+        if not self.max_grad_norm >= 0:
+            raise bad("max_grad_norm", "must be 0 (no clipping) or more")
 
     @property
     def alpha(self) -> float:

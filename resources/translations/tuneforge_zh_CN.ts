@@ -453,7 +453,7 @@
     <name>FinetunePage</name>
     <message>
         <location filename="../../desktop/pages/finetune_page.py" line="193"/>
-        <location filename="../../desktop/pages/finetune_page.py" line="341"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="349"/>
         <source>From the HF cache…</source>
         <translation>从 HF 缓存选择…</translation>
     </message>
@@ -464,7 +464,7 @@
     </message>
     <message>
         <location filename="../../desktop/pages/finetune_inputs.py" line="81"/>
-        <location filename="../../desktop/pages/finetune_page.py" line="331"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="339"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
@@ -505,7 +505,7 @@
     </message>
     <message>
         <location filename="../../desktop/pages/finetune_page.py" line="212"/>
-        <location filename="../../desktop/pages/finetune_page.py" line="343"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="351"/>
         <source>Start training</source>
         <translation>开始训练</translation>
     </message>
@@ -530,12 +530,17 @@
         <translation>正在停止：保存检查点…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="354"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="294"/>
+        <source>Stopped before training started.</source>
+        <translation>在训练开始前已停止。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_page.py" line="362"/>
         <source>Done. The adapter is in {path}</source>
         <translation>完成。适配器位于 {path}</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="357"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="365"/>
         <source>Stopped; a checkpoint is saved. Resume continues from it.</source>
         <translation>已停止，检查点已保存。点击“继续”可从这里接着训练。</translation>
     </message>
@@ -560,63 +565,63 @@
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="327"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="335"/>
         <source>Fine-tune</source>
         <translation>微调</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="328"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="336"/>
         <source>Teach a base model your data: pick the model and the dataset, press Start, watch the loss.</source>
         <translation>用你的数据教会基础模型：选择模型和数据集，点击开始，观察损失曲线。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="330"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="338"/>
         <source>Base model</source>
         <translation>基础模型</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="332"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="340"/>
         <source>A model folder, or a Hugging Face id such as Qwen/Qwen2.5-1.5B-Instruct</source>
         <translation>模型文件夹，或 Hugging Face ID，例如 Qwen/Qwen2.5-1.5B-Instruct</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="334"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="342"/>
         <source>.json, .jsonl, .csv, .parquet, or a folder with dataset_info.json</source>
         <translation>.json、.jsonl、.csv、.parquet，或包含 dataset_info.json 的文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="336"/>
-        <location filename="../../desktop/pages/finetune_page.py" line="339"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="344"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="347"/>
         <source>Folder…</source>
         <translation>文件夹…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="337"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="345"/>
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="338"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="346"/>
         <source>File…</source>
         <translation>文件…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="342"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="350"/>
         <source>Preview (trained parts highlighted)</source>
         <translation>预览（高亮部分为训练内容）</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="344"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="352"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="345"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="353"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="346"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="354"/>
         <source>Package this model</source>
         <translation>打包这个模型</translation>
     </message>
@@ -2336,124 +2341,134 @@
 <context>
     <name>WherePanel</name>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="32"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="33"/>
         <source>no NVIDIA GPU</source>
         <translation>没有 NVIDIA GPU</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="37"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="38"/>
         <source>{free:.0f} GB free</source>
         <translation>剩余 {free:.0f} GB</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="39"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="40"/>
         <source>runtime {version}</source>
         <translation>运行环境 {version}</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="40"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="41"/>
         <source>runtime not set up yet</source>
         <translation>运行环境尚未安装</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="106"/>
-        <location filename="../../desktop/pages/finetune_where.py" line="239"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="110"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="247"/>
         <source>This computer</source>
         <translation>本机</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="154"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="160"/>
         <source>Connecting to {host}…</source>
         <translation>正在连接 {host}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="159"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="165"/>
         <source>Trust this box?</source>
         <translation>信任这台服务器？</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="160"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="166"/>
         <source>{host} presents this key:</source>
         <translation>{host} 出示的主机密钥：</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="161"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="167"/>
         <source>Compare it with the fingerprint your GPU provider shows. Trust it only if they match.</source>
         <translation>请与 GPU 服务商显示的指纹核对，只有一致时才信任。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="162"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="168"/>
         <source>Trust and save</source>
         <translation>信任并保存</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="164"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="170"/>
         <source>Not saved: the key was not trusted.</source>
         <translation>未保存：没有信任该密钥。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="173"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="179"/>
         <source>Saved {name}; logging in works.</source>
         <translation>已保存 {name}，登录成功。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="179"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="185"/>
         <source>Remove box</source>
         <translation>移除服务器</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="179"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="185"/>
         <source>Remove {name}?</source>
         <translation>移除 {name}？</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="180"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="186"/>
         <source>Its saved password and settings are removed from this computer; nothing on the box is deleted.</source>
         <translation>会从本机删除它保存的密码和设置；服务器上的内容不会被删除。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="181"/>
-        <location filename="../../desktop/pages/finetune_where.py" line="242"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="187"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="250"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="193"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="199"/>
         <source>Testing the connection…</source>
         <translation>正在测试连接…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="209"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="215"/>
         <source>Setting up the training runtime on {name}; this can take a while…</source>
         <translation>正在 {name} 上安装训练运行环境，可能需要一段时间…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="218"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="226"/>
         <source>{name} is ready to train.</source>
         <translation>{name} 已可以训练。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="240"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="248"/>
         <source>Add box…</source>
         <translation>添加服务器…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="241"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="249"/>
         <source>Edit…</source>
         <translation>编辑…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="243"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="251"/>
         <source>Test connection</source>
         <translation>测试连接</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="244"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="252"/>
         <source>Set up</source>
         <translation>安装环境</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="245"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="253"/>
+        <source>Reuse the box&apos;s Python packages (torch of the image)</source>
+        <translation>复用服务器已有的 Python 包（镜像自带的 torch）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_where.py" line="255"/>
+        <source>Set up builds the runtime on top of the box&apos;s own Python and keeps the PyTorch its image ships instead of downloading another (about 2 GB). Use it on images that come with PyTorch (e.g. a PyTorch or conda image).</source>
+        <translation>“安装环境”会在服务器自己的 Python 之上创建运行环境，沿用镜像自带的 PyTorch，而不再下载一份（约 2 GB）。适用于自带 PyTorch 的镜像（例如 PyTorch 或 conda 镜像）。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_where.py" line="258"/>
         <source>Train on this computer, or on a rented GPU box over SSH. A run on a box goes on when you close the app.</source>
         <translation>在本机训练，或通过 SSH 在租用的 GPU 服务器上训练。关闭应用后，服务器上的训练会继续进行。</translation>
     </message>

@@ -281,24 +281,86 @@ def test_an_unreachable_box_at_start_keeps_the_run_remembered(qtbot, settings, t
     assert settings.values.remote_runs == [str(out)]  # tried again at the next start
 
 
-def test_train_args_are_what_the_cli_on_the_box_accepts(tmp_path):
+def _reparsed(spec, tmp_path):
+    """``spec`` → the args sent to the box → the box's CLI parser → a TrainSpec again."""
     import argparse
 
     from desktop.remote_backend import train_args
     from engine.cli import cmd_train
-    from engine.train.spec import TrainSpec
 
-    spec = TrainSpec(base=tmp_path, data=tmp_path / "d.jsonl", out=tmp_path / "o", dataset="mine",
-                     device="cpu", max_steps=7, max_samples=50, lr=1e-4, cutoff=512, qlora=True,
-                     val_size=0.0, gradient_checkpointing=False, lora_alpha=32.0)  # fmt: skip
     parser = argparse.ArgumentParser()
     cmd_train.register(parser.add_subparsers())
     args = parser.parse_args(["train", "--base", str(tmp_path), "--data", str(spec.data),
                               "--out", str(spec.out), *train_args(spec)])  # fmt: skip
-    again = cmd_train.spec_from_args(args)
-    for name in ("dataset", "device", "max_steps", "max_samples", "lr", "cutoff", "qlora",
-                 "val_size", "gradient_checkpointing", "lora_alpha", "epochs", "lora_rank"):  # fmt: skip
-        assert getattr(again, name) == getattr(spec, name), name
+    return cmd_train.spec_from_args(args)
+
+
+# a value other than the default for every option of the page
+PAGE_VALUES = {"lr": 1.5e-4, "epochs": 2.5, "max_steps": 7, "max_samples": 50,
+               "max_grad_norm": 0.3, "compute": "fp32", "device": "cpu", "cutoff": 512,
+               "batch_size": 3, "grad_accum": 5, "val_size": 0.25, "lora_rank": 4,
+               "lora_alpha": 32.0, "lora_dropout": 0.1, "lora_targets": "q_proj,v_proj",
+               "qlora": True}  # fmt: skip
+
+
+def test_every_page_option_arrives_on_the_box(qtbot, tmp_path):
+    from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit
+
+    from desktop.pages.finetune_options import TrainOptions
+    from engine.train.spec import TrainSpec
+
+    options = TrainOptions()
+    qtbot.addWidget(options)
+    assert set(options.fields) == set(PAGE_VALUES)  # a new page option needs a value here
+    for key, value in PAGE_VALUES.items():
+        widget = options.fields[key]
+        if isinstance(widget, QComboBox):
+            widget.setCurrentText(value)
+        elif isinstance(widget, QLineEdit):
+            widget.setText(value)
+        elif isinstance(widget, QCheckBox):
+            widget.setChecked(value)
+        else:
+            widget.setValue(value)
+    fields = options.spec_fields()
+    spec = TrainSpec(base=tmp_path, data=tmp_path / "d.jsonl", out=tmp_path / "o", **fields)
+    again = _reparsed(spec, tmp_path)
+    defaults = TrainSpec(base=tmp_path, data=tmp_path, out=tmp_path)
+    for name in fields:
+        assert getattr(spec, name) != getattr(defaults, name), name  # the value tells
+        assert getattr(again, name) == pytest.approx(getattr(spec, name)), name
+
+
+def test_train_args_are_what_the_cli_on_the_box_accepts(tmp_path):
+    import dataclasses
+
+    from engine.train.spec import TrainSpec
+
+    spec = TrainSpec(base=tmp_path, data=tmp_path / "d.jsonl", out=tmp_path / "o", dataset="mine",
+                     device="cpu", max_steps=7, max_samples=50, lr=1e-4, cutoff=512, qlora=True,
+                     val_size=0.0, gradient_checkpointing=False, lora_alpha=32.0, epochs=2.0,
+                     compute="bf16", scheduler="linear", warmup_steps=3, batch_size=4,
+                     grad_accum=2, lora_rank=16, lora_dropout=0.05, lora_targets="q_proj",
+                     rslora=True, packing=True, eval_steps=5, save_steps=5, seed=7,
+                     max_grad_norm=0.5, last_turn_only=True, train_on_prompt=True,
+                     skip_invalid=True, liger="auto")  # fmt: skip
+    again = _reparsed(spec, tmp_path)
+    # where things are (the box has its own paths), and what the CLI has no flag for
+    not_sent = {"base", "data", "out", "resume", "save_total_limit", "weight_decay", "attn"}
+    defaults = TrainSpec(base=tmp_path, data=tmp_path, out=tmp_path)
+    for field in dataclasses.fields(TrainSpec):
+        if field.name in not_sent:
+            continue
+        assert getattr(spec, field.name) != getattr(defaults, field.name), field.name
+        assert getattr(again, field.name) == getattr(spec, field.name), field.name
+
+
+def test_max_grad_norm_on_the_command_line(tmp_path, capsys):
+    from engine.cli.main import main
+
+    rc = main(["train", "--base", str(tmp_path), "--data", str(tmp_path / "d.jsonl"),
+               "--out", str(tmp_path / "o"), "--max-grad-norm", "-1"])  # fmt: skip
+    assert rc != 0 and "--max-grad-norm" in capsys.readouterr().err
 
 
 @pytest.mark.slow
@@ -334,3 +396,52 @@ def test_a_real_tiny_cpu_training_on_the_box_from_the_page(qtbot, settings, sshd
         (page.run_dir / "events.jsonl").read_text().splitlines()) + "]") if e["event"] == "started")  # fmt: skip
     assert started["examples"] == 6  # max samples reached the box
     assert settings.values.remote_runs == []
+
+
+@pytest.mark.parametrize("how", ["stop", "quit"])
+def test_stop_or_quit_while_uploading_starts_no_run_on_the_box(how, qtbot, settings, sshd,
+                                                               box_python, tiny_models,
+                                                               tmp_path, monkeypatch):  # fmt: skip
+    import shutil
+
+    from engine.jobs.context import TEST_SLOWDOWN_ENV
+    from engine.remote import Box, add_box
+
+    work = tmp_path / "box work 上传"
+    add_box(box=Box(name="gpu", host="127.0.0.1", port=sshd.port, user=sshd.user,
+                    key_file=str(sshd.user_key), python=box_python, work_dir=str(work)))  # fmt: skip
+    base = tmp_path / "我的 base"
+    shutil.copytree(tiny_models("qwen2"), base)
+    extra = os.urandom(24 << 20)
+    (base / "zz-extra.bin").write_bytes(extra)  # uploaded last, 1 MiB at a time
+    monkeypatch.setenv(TEST_SLOWDOWN_ENV, "0.1")  # each uploaded MiB takes a tenth of a second
+    page = _page(qtbot, settings)
+    page.where.refresh(select="gpu")
+    qtbot.waitUntil(lambda: page.where.selected() == "gpu", timeout=10_000)
+    page.base_edit.setText(str(base))
+    page.set_dataset(write_dataset(tmp_path / "我的 data.jsonl", n=8))
+    qtbot.waitUntil(lambda: page.base_path is not None and page.start_button.isEnabled(),
+                    timeout=60_000)  # fmt: skip
+    page.options.device.setCurrentText("cpu")
+    page.fits = True
+    page.start()
+    partial = work / "models" / base.name / "zz-extra.bin.partial"
+    qtbot.waitUntil(lambda: partial.is_file() and partial.stat().st_size >= 2 << 20,
+                    timeout=60_000)  # fmt: skip
+    assert page.running_remotely
+    if how == "stop":
+        qtbot.mouseClick(page.stop_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: page.mode == "stopped", timeout=20_000)
+        assert "before training started" in page.notice.text.text()
+        assert not page.resume_button.isVisible()  # nothing to resume
+    else:
+        job = page._job
+        page.detach()  # what quitting the app does to a run on a box
+        qtbot.waitUntil(lambda: job.status == "cancelled", timeout=20_000)
+    size = partial.stat().st_size
+    assert size < len(extra)  # the upload was interrupted …
+    qtbot.wait(1500)
+    assert partial.stat().st_size == size  # … and stays so, resumable
+    assert not (work / "runs").exists()  # no run was started on the box
+    assert not (work / "models" / base.name / "zz-extra.bin").exists()
+    assert settings.values.remote_runs == []  # nothing to re-attach at the next start

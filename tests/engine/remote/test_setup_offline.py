@@ -105,6 +105,7 @@ def test_setup_builds_the_runtime_offline_and_a_run_uses_it(
     assert rc == 0, captured.err
     assert f"runtime ready on gpu: tuneforge {__version__}" in captured.out
     assert "--system-site-packages" in captured.err and "--no-index" in captured.err
+    assert "  Successfully installed" in captured.err  # pip's own lines, as they come
     python = work / "runtime" / "bin" / "python"
     assert python.exists()
     venv_cfg = (work / "runtime" / "pyvenv.cfg").read_text()

@@ -62,3 +62,47 @@ def test_download_resumes_and_checks_the_hash(conn, tmp_path):
     with pytest.raises(TransferCorrupt):
         download_file(conn, str(source), local)
     assert not local.exists()
+
+
+def test_a_cancel_during_the_upload_starts_no_run_and_the_upload_resumes(sshd, tmp_path):
+    from engine.errors import JobCancelled
+    from engine.jobs import JobContext
+    from engine.jobs.events import Log, Progress
+    from engine.remote import submit
+    from engine.remote.runs import upload_tree
+
+    work = tmp_path / "box work 上传"
+    add_box(box=Box(name="box", host="127.0.0.1", port=sshd.port, user=sshd.user,
+                    key_file=str(sshd.user_key), work_dir=str(work)))  # fmt: skip
+    data = tmp_path / "数据.jsonl"
+    data.write_text('{"instruction": "hi", "output": "hello"}\n', encoding="utf-8")
+    base = tmp_path / "本地 base"
+    base.mkdir()
+    (base / "config.json").write_text("{}", encoding="utf-8")
+    weights = os.urandom(6 << 20)
+    (base / "model.safetensors").write_bytes(weights)
+    seen: list = []
+    holder: dict = {}
+
+    def press_stop(event) -> None:
+        seen.append(event)
+        base_upload = isinstance(event, Progress) and "model.safetensors" in event.stage
+        if base_upload and event.done >= 2 << 20:
+            holder["ctx"].cancel()  # the user presses Stop while the base uploads
+
+    ctx = holder["ctx"] = JobContext(press_stop, min_interval=0)
+    with connect("box") as conn, pytest.raises(JobCancelled):
+        submit(conn, train_args=["--device", "cpu"], data=data, base="", upload_base=base, ctx=ctx)
+    assert not (work / "runs").exists()  # no run was started
+    target = work / "models" / base.name
+    partial = target / "model.safetensors.partial"
+    assert (2 << 20) <= partial.stat().st_size < len(weights)
+    assert not (target / "model.safetensors").exists()
+    assert any(isinstance(e, Progress) and e.unit == "B" for e in seen)
+
+    logs: list[str] = []
+    again = JobContext(lambda e: logs.append(e.text) if isinstance(e, Log) else None)
+    with connect("box") as conn:
+        upload_tree(conn, base, str(work / "models"), ctx=again)
+    assert (target / "model.safetensors").read_bytes() == weights and not partial.exists()
+    assert any(t.startswith("resuming the upload of model.safetensors at") for t in logs), logs
