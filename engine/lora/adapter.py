@@ -32,35 +32,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.errors import InputError
 from engine.formats.safetensors import (
     SafetensorsFile,
     lfs_pointer_error,
     looks_like_lfs_pointer,
 )
-from engine.hf import ADAPTER_CONFIG, read_json_object
+from engine.hf import ADAPTER_CONFIG
+from engine.lora.adapter_config import (
+    float_field,
+    int_field,
+    opt_str,
+    read_config,
+    token_indices,
+    unsupported_kinds,
+)
 from engine.lora.errors import AdapterError, AdapterUnsupportedError
 
 ADAPTER_WEIGHTS = "adapter_model.safetensors"
 PICKLE_WEIGHTS = ("adapter_model.bin", "adapter_model.pt", "adapter_model.pth")
 KEY_PREFIX = "base_model.model."
-
-# Config switches that change what a merge must compute; any of them set → refuse.
-_VARIANT_SWITCHES: tuple[tuple[str, str], ...] = (
-    ("use_dora", "DoRA (use_dora)"),
-    ("use_qalora", "QA-LoRA (use_qalora)"),
-    ("use_bdlora", "BD-LoRA (use_bdlora)"),
-    ("velora_config", "VeLoRA (velora_config)"),
-    ("alora_invocation_tokens", "activated LoRA (alora_invocation_tokens)"),
-    ("arrow_config", "Arrow routing (arrow_config)"),
-    ("kasa_config", "KaSA (kasa_config)"),
-    ("monteclora_config", "MonteCLoRA (monteclora_config)"),
-    ("layer_replication", "layer replication (layer_replication)"),
-    ("target_parameters", "LoRA on raw parameters (target_parameters)"),
-    ("megatron_config", "Megatron parallel layers (megatron_config)"),
-)
-# Initialisations that rewrite the base weights: the adapter needs that residual base.
-_RESIDUAL_INITS = ("pissa", "olora", "corda", "loftq", "lora_ga")
 
 
 @dataclass(frozen=True)
@@ -174,7 +164,7 @@ def pattern_key(pattern: Mapping[str, Any], module: str) -> str | None:
 def read_adapter(adapter_dir: Path) -> AdapterInfo:
     """Read and validate an adapter folder (config + tensor headers; no tensor data)."""
     adapter_dir = Path(adapter_dir)
-    config = _read_config(adapter_dir)
+    config = read_config(adapter_dir)
     weights = _weights_file(adapter_dir)
     with SafetensorsFile(weights) as sf:
         infos = dict(sf.tensors)
@@ -188,11 +178,11 @@ def read_adapter(adapter_dir: Path) -> AdapterInfo:
     info = AdapterInfo(
         adapter_dir=adapter_dir,
         peft_type=str(config.get("peft_type") or "LORA").upper(),
-        base_model_name_or_path=_opt_str(config.get("base_model_name_or_path")),
-        revision=_opt_str(config.get("revision")),
-        task_type=_opt_str(config.get("task_type")),
-        r=_int_field(config, "r", 8, adapter_dir),
-        lora_alpha=_float_field(config, "lora_alpha", 8.0, adapter_dir),
+        base_model_name_or_path=opt_str(config.get("base_model_name_or_path")),
+        revision=opt_str(config.get("revision")),
+        task_type=opt_str(config.get("task_type")),
+        r=int_field(config, "r", 8, adapter_dir),
+        lora_alpha=float_field(config, "lora_alpha", 8.0, adapter_dir),
         target_modules=tuple(sorted(target_modules)) if not is_regex else target_modules,
         target_modules_is_regex=is_regex,
         rank_pattern={str(k): int(v) for k, v in (config.get("rank_pattern") or {}).items()},
@@ -203,13 +193,13 @@ def read_adapter(adapter_dir: Path) -> AdapterInfo:
         fan_in_fan_out=bool(config.get("fan_in_fan_out", False)),
         lora_bias=bool(config.get("lora_bias", False)),
         bias=str(config.get("bias") or "none"),
-        trainable_token_indices=_token_indices(config.get("trainable_token_indices")),
+        trainable_token_indices=token_indices(config.get("trainable_token_indices")),
         ensure_weight_tying=bool(config.get("ensure_weight_tying", False)),
         init_lora_weights=str(config.get("init_lora_weights", True)),
-        base_model_class=_opt_str(
+        base_model_class=opt_str(
             auto_mapping.get("base_model_class") if isinstance(auto_mapping, dict) else None
         ),
-        peft_version=_opt_str(config.get("peft_version")),
+        peft_version=opt_str(config.get("peft_version")),
         weights_file=weights,
         weights_bytes=weights.stat().st_size,
         parameters=sum(i.n_elements for i in infos.values()),
@@ -314,45 +304,6 @@ def _check_pair_shapes(layout: AdapterLayout, infos: Mapping[str, Any], path: Pa
                 )
 
 
-def _unsupported(config: Mapping[str, Any], layout: AdapterLayout) -> tuple[str, ...]:
-    reasons: list[str] = []
-    peft_type = str(config.get("peft_type") or "LORA").upper()
-    if peft_type != "LORA":
-        reasons.append(f"it is a {peft_type} adapter, not LoRA")
-    for switch, label in _VARIANT_SWITCHES:
-        if config.get(switch):
-            reasons.append(f"{label} is not implemented")
-    init = str(config.get("init_lora_weights", True)).lower()
-    if init.startswith(_RESIDUAL_INITS):
-        reasons.append(
-            f"init_lora_weights={config.get('init_lora_weights')!r} adapters belong to a rewritten "
-            "(residual) base model; convert the adapter with PEFT's "
-            "path_initial_model_for_weight_conversion first"
-        )
-    if layout.unsupported_keys and not config.get("use_dora"):
-        reasons.append(f"unknown adapter tensors such as {layout.unsupported_keys[0]!r}")
-    return tuple(reasons)
-
-
-def _read_config(adapter_dir: Path) -> dict[str, Any]:
-    path = adapter_dir / ADAPTER_CONFIG
-    if not adapter_dir.is_dir():
-        raise AdapterError("adapter folder not found", path=adapter_dir)
-    if not path.is_file():
-        raise AdapterError(
-            f"{ADAPTER_CONFIG} is missing: this is not a PEFT adapter folder",
-            path=adapter_dir,
-            hint="Drop the folder that holds adapter_config.json and adapter_model.safetensors "
-            "(LLaMA-Factory: saves/<model>/lora/<run>; a checkpoint-N subfolder works too).",
-        )
-    try:
-        return read_json_object(path)
-    except InputError as exc:
-        raise AdapterError(
-            f"cannot read {ADAPTER_CONFIG}: {exc.message}", path=path, line=exc.line, hint=exc.hint
-        ) from exc
-
-
 def _weights_file(adapter_dir: Path) -> Path:
     weights = adapter_dir / ADAPTER_WEIGHTS
     if weights.is_file():
@@ -376,35 +327,8 @@ def _weights_file(adapter_dir: Path) -> Path:
     )
 
 
-def _token_indices(value: Any) -> dict[str, tuple[int, ...]]:
-    if not value:
-        return {}
-    if isinstance(value, dict):
-        return {str(k): tuple(int(i) for i in v) for k, v in value.items()}
-    return {"embed_tokens": tuple(int(i) for i in value)}
-
-
-def _opt_str(value: Any) -> str | None:
-    return str(value) if isinstance(value, (str, int)) and str(value) else None
-
-
-def _int_field(config: Mapping[str, Any], key: str, default: int, adapter_dir: Path) -> int:
-    value = config.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise AdapterError(
-            f"{key} must be a positive integer, not {value!r}",
-            path=adapter_dir / ADAPTER_CONFIG,
-            field=key,
-        )
-    return value
-
-
-def _float_field(config: Mapping[str, Any], key: str, default: float, adapter_dir: Path) -> float:
-    value = config.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise AdapterError(
-            f"{key} must be a number, not {value!r}",
-            path=adapter_dir / ADAPTER_CONFIG,
-            field=key,
-        )
-    return float(value)
+def _unsupported(config: Mapping[str, Any], layout: AdapterLayout) -> tuple[str, ...]:
+    reasons = list(unsupported_kinds(config))
+    if layout.unsupported_keys and not config.get("use_dora"):
+        reasons.append(f"unknown adapter tensors such as {layout.unsupported_keys[0]!r}")
+    return tuple(reasons)

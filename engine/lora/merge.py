@@ -26,16 +26,10 @@ from engine.errors import InputError
 from engine.formats.safetensors import SafetensorsFile, TensorInfo, to_f32
 from engine.hf import optional_json_object, text_config
 from engine.lora.adapter import AdapterInfo, read_adapter
+from engine.lora.base_check import architecture_of, check_architecture
 from engine.lora.errors import AdapterMismatchError, AdapterUnsupportedError
 from engine.lora.numerics import error_weights, from_f32, merge_rows
-from engine.lora.plan import (
-    Delta,
-    MergePlan,
-    Recipe,
-    architecture_of,
-    build_plan,
-    check_architecture,
-)
+from engine.lora.plan import Delta, MergePlan, Recipe, build_plan
 
 # llama.cpp has no separate output matrix for these: an untied lm_head cannot be stored.
 ALWAYS_TIED_IN_GGUF = frozenset({"GemmaForCausalLM", "Gemma2ForCausalLM"})

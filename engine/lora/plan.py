@@ -26,7 +26,10 @@ import numpy as np
 
 from engine.formats.safetensors import TensorInfo
 from engine.lora.adapter import AdapterInfo, LoraPair
-from engine.lora.errors import AdapterMismatchError, AdapterUnsupportedError
+from engine.lora.base_check import architecture_of as architecture_of  # re-exported
+from engine.lora.base_check import check_architecture as check_architecture  # re-exported
+from engine.lora.base_check import mismatch_error, name_warnings
+from engine.lora.errors import AdapterUnsupportedError
 
 FLOAT_DTYPES = ("F32", "F16", "BF16")
 EMBEDDING_SUFFIXES = ("embed_tokens.weight", "wte.weight", "word_embeddings.weight")
@@ -221,7 +224,7 @@ def build_plan(
         _add_rows(recipes, module, key, adapter, adapter_headers, base, locate, problems)
 
     if problems:
-        raise _mismatch(adapter, base_config, problems)
+        raise mismatch_error(adapter, base_config, problems)
 
     untied: str | None = None
     out_names = list(base_names)
@@ -241,7 +244,7 @@ def build_plan(
             + ": the merged model gets its own lm_head so it behaves like the trained one "
             "(PEFT's merge_and_unload would mix both into the shared matrix)"
         )
-    warnings.extend(_name_warnings(adapter, base_config))
+    warnings.extend(name_warnings(adapter, base_config))
     keep = set(out_names)  # a shared lm_head copy on a still-tied base is the embedding's twin
     recipes = {name: r for name, r in recipes.items() if name in keep}
     return MergePlan(tuple(out_names), recipes, untied, tuple(warnings))
@@ -370,59 +373,3 @@ def _is_tied(config: Mapping[str, Any], names: set[str], embed: str | None) -> b
     nested = text.get("tie_word_embeddings", True) if isinstance(text, dict) else True
     flag = config.get("tie_word_embeddings", nested)
     return flag is not False
-
-
-def architecture_of(config: Mapping[str, Any]) -> str | None:
-    archs = config.get("architectures")
-    return str(archs[0]) if isinstance(archs, list) and archs else None
-
-
-def _family(arch: str) -> str:
-    for suffix in ("ForConditionalGeneration", "ForCausalLM", "LMHeadModel", "Model"):
-        arch = arch.removesuffix(suffix)
-    return arch.lower()
-
-
-def check_architecture(adapter: AdapterInfo, base_config: Mapping[str, Any]) -> None:
-    """The base's architecture must be the family the adapter was trained on (when recorded)."""
-    base_arch = architecture_of(base_config)
-    recorded = adapter.base_model_class
-    if base_arch and recorded and _family(base_arch) != _family(recorded):
-        raise AdapterMismatchError(
-            f"the adapter was trained on a {recorded} model but the base is {base_arch}",
-            path=adapter.adapter_dir,
-            field="auto_mapping.base_model_class",
-            hint=_base_hint(adapter),
-        )
-
-
-def _mismatch(
-    adapter: AdapterInfo, base_config: Mapping[str, Any], problems: list[str]
-) -> AdapterMismatchError:
-    arch = architecture_of(base_config) or "unknown architecture"
-    shown = "; ".join(problems[:3]) + (f"; … {len(problems) - 3} more" if len(problems) > 3 else "")
-    return AdapterMismatchError(
-        f"the adapter does not fit this base model ({arch}): {shown}",
-        path=adapter.adapter_dir,
-        hint=_base_hint(adapter),
-        problems=problems[:50],
-    )
-
-
-def _base_hint(adapter: AdapterInfo) -> str:
-    recorded = adapter.base_model_name_or_path
-    if recorded:
-        return f"The adapter records its base as {recorded!r}; pass that model with --base."
-    return "Pass the exact base model the adapter was trained on with --base."
-
-
-def _name_warnings(adapter: AdapterInfo, base_config: Mapping[str, Any]) -> list[str]:
-    recorded = (adapter.base_model_name_or_path or "").replace("\\", "/").rstrip("/")
-    base_name = str(base_config.get("_name_or_path") or "").replace("\\", "/").rstrip("/")
-    if (
-        recorded
-        and base_name
-        and recorded.split("/")[-1].lower() != base_name.split("/")[-1].lower()
-    ):
-        return [f"the adapter was trained on {recorded!r}; the base folder says {base_name!r}"]
-    return []

@@ -18,11 +18,11 @@ import requests
 
 from engine import __version__
 from engine.errors import InputError, JobCancelled
-from engine.messages import ChatChunk, ChatMessage, ChatStats, as_messages
+from engine.messages import ChatChunk, ChatMessage
 from engine.modelfile import Modelfile
-from engine.modelfile.parameters import normalize_parameters
 from engine.ollama import errors as oe
 from engine.ollama import payloads
+from engine.ollama.chat_stream import cancelled_chunk, chat_body, chat_stream
 from engine.ollama.detect import is_installed
 from engine.ollama.host import resolve_host
 from engine.ollama.names import validate_model_name
@@ -32,11 +32,10 @@ from engine.ollama.responses import (
     ModelDetails,
     ModelSummary,
     ServerStatus,
-    chat_chunk,
     model_details,
     model_summary,
 )
-from engine.ollama.streams import FileBody, close_on_cancel, ndjson_lines, send_or_abandon
+from engine.ollama.streams import FileBody, ndjson_lines, send_or_abandon
 from engine.ollama.versions import MIN_SUPPORTED, at_least, supports_json_create
 
 ProgressCallback = Callable[[int, int], None]
@@ -370,19 +369,9 @@ class OllamaClient:
         (Ollama stops generating) and ends the stream with ``done_reason="cancelled"``.
         """
         name = validate_model_name(name)
-        body: dict[str, Any] = {
-            "model": name,
-            "messages": [m.to_ollama() for m in as_messages(messages)],
-            "stream": True,
-        }
-        if options:
-            body["options"] = normalize_parameters(options)
-        if think is not None:
-            body["think"] = bool(think)
-        if keep_alive is not None:
-            body["keep_alive"] = keep_alive
+        body = chat_body(name, messages, options=options, think=think, keep_alive=keep_alive)
         if cancel_event is not None and cancel_event.is_set():
-            return iter([_cancelled_chunk()])
+            return iter([cancelled_chunk()])
         send = lambda: self._send(  # noqa: E731
             "POST",
             "/api/chat",
@@ -393,51 +382,11 @@ class OllamaClient:
             timeout=(self.timeout, STREAM_READ_TIMEOUT),
         )
         if cancel_event is None:
-            return self._chat_stream(send(), name, None)
+            return chat_stream(send(), name=name, host=self.host, cancel_event=None)
         resp = send_or_abandon(send, cancel_event)
         if resp is None:
-            return iter([_cancelled_chunk()])
-        return self._chat_stream(resp, name, cancel_event)
-
-    def _chat_stream(
-        self, resp: requests.Response, name: str, cancel_event: threading.Event | None
-    ) -> Iterator[ChatChunk]:
-        action = f"chatting with {name!r}"
-        done = False
-        try:
-            with close_on_cancel(resp, cancel_event):
-                try:
-                    for data in ndjson_lines(resp, action=action, host=self.host):
-                        if "error" in data:
-                            raise oe.error_from_response(
-                                resp.status_code, json.dumps(data), action=action, model=name
-                            )
-                        chunk = chat_chunk(data)
-                        yield chunk
-                        if chunk.done:
-                            done = True
-                            break
-                        if cancel_event is not None and cancel_event.is_set():
-                            break  # between chunks: stop now (closing the stream ends it)
-                except Exception:
-                    if cancel_event is not None and cancel_event.is_set():
-                        yield _cancelled_chunk()
-                        return
-                    raise
-            if not done:
-                if cancel_event is not None and cancel_event.is_set():
-                    yield _cancelled_chunk()
-                    return
-                raise oe.ServerError(
-                    f"{action}: the answer ended without 'done'",
-                    hint="Ollama may have crashed or run out of memory; see its log.",
-                )
-        finally:
-            resp.close()
-
-
-def _cancelled_chunk() -> ChatChunk:
-    return ChatChunk(done=True, stats=ChatStats(done_reason="cancelled"))
+            return iter([cancelled_chunk()])
+        return chat_stream(resp, name=name, host=self.host, cancel_event=cancel_event)
 
 
 def _is_loopback(base_url: str) -> bool:
