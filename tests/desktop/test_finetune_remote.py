@@ -429,6 +429,12 @@ def test_stop_or_quit_while_uploading_starts_no_run_on_the_box(how, qtbot, setti
     qtbot.waitUntil(lambda: partial.is_file() and partial.stat().st_size >= 2 << 20,
                     timeout=60_000)  # fmt: skip
     assert page.running_remotely
+    # the run panel's bar shows the bytes of the file being uploaded
+    bar, stats = page.run_panel.progress, page.run_panel.stats
+    qtbot.waitUntil(lambda: "Uploading zz-extra.bin:" in stats.text() and bar.value() > 0,
+                    timeout=20_000)  # fmt: skip
+    assert stats.text().endswith(" / 25.2 MB")  # 24 MiB in decimal units and bar.maximum() == 1000
+    assert 0 < bar.value() < 1000
     if how == "stop":
         qtbot.mouseClick(page.stop_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: page.mode == "stopped", timeout=20_000)
