@@ -2366,114 +2366,129 @@
         <translation>运行环境尚未安装</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="110"/>
-        <location filename="../../desktop/pages/finetune_where.py" line="247"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="120"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="279"/>
         <source>This computer</source>
         <translation>本机</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="160"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="170"/>
         <source>Connecting to {host}…</source>
         <translation>正在连接 {host}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="165"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="175"/>
         <source>Trust this box?</source>
         <translation>信任这台服务器？</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="166"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="176"/>
         <source>{host} presents this key:</source>
         <translation>{host} 出示的主机密钥：</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="167"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="177"/>
         <source>Compare it with the fingerprint your GPU provider shows. Trust it only if they match.</source>
         <translation>请与 GPU 服务商显示的指纹核对，只有一致时才信任。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="168"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="178"/>
         <source>Trust and save</source>
         <translation>信任并保存</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="170"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="180"/>
         <source>Not saved: the key was not trusted.</source>
         <translation>未保存：没有信任该密钥。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="179"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="189"/>
         <source>Saved {name}; logging in works.</source>
         <translation>已保存 {name}，登录成功。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="185"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="195"/>
         <source>Remove box</source>
         <translation>移除服务器</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="185"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="195"/>
         <source>Remove {name}?</source>
         <translation>移除 {name}？</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="186"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="196"/>
         <source>Its saved password and settings are removed from this computer; nothing on the box is deleted.</source>
         <translation>会从本机删除它保存的密码和设置；服务器上的内容不会被删除。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="187"/>
-        <location filename="../../desktop/pages/finetune_where.py" line="250"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="197"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="282"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="199"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="209"/>
         <source>Testing the connection…</source>
         <translation>正在测试连接…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="215"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="227"/>
         <source>Setting up the training runtime on {name}; this can take a while…</source>
         <translation>正在 {name} 上安装训练运行环境，可能需要一段时间…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="226"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="241"/>
+        <source>Cancelling the setup…</source>
+        <translation>正在取消安装…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_where.py" line="252"/>
+        <source>Setup was cancelled; the runtime is not ready. Set up again to start over.</source>
+        <translation>安装已取消，训练环境尚未就绪。再次点击“安装环境”可重新开始。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_where.py" line="258"/>
         <source>{name} is ready to train.</source>
         <translation>{name} 已可以训练。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="248"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="280"/>
         <source>Add box…</source>
         <translation>添加服务器…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="249"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="281"/>
         <source>Edit…</source>
         <translation>编辑…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="251"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="283"/>
         <source>Test connection</source>
         <translation>测试连接</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="252"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="284"/>
         <source>Set up</source>
         <translation>安装环境</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="253"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="285"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_where.py" line="286"/>
         <source>Reuse the box&apos;s Python packages (torch of the image)</source>
         <translation>复用服务器已有的 Python 包（镜像自带的 torch）</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="255"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="288"/>
         <source>Set up builds the runtime on top of the box&apos;s own Python and keeps the PyTorch its image ships instead of downloading another (about 2 GB). Use it on images that come with PyTorch (e.g. a PyTorch or conda image).</source>
         <translation>“安装环境”会在服务器自己的 Python 之上创建运行环境，沿用镜像自带的 PyTorch，而不再下载一份（约 2 GB）。适用于自带 PyTorch 的镜像（例如 PyTorch 或 conda 镜像）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="258"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="291"/>
         <source>Train on this computer, or on a rented GPU box over SSH. A run on a box goes on when you close the app.</source>
         <translation>在本机训练，或通过 SSH 在租用的 GPU 服务器上训练。关闭应用后，服务器上的训练会继续进行。</translation>
     </message>
