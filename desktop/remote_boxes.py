@@ -66,7 +66,7 @@ def box_report(name: str) -> Any:
 
 def setup_job(spec: dict[str, Any], ctx: Any) -> Any:
     """``tuneforge remote setup`` as a job: each step and the installer's output are log
-    lines (the progress). ``spec``: the box's ``name`` and any ``SetupOptions`` field."""
+    lines (the progress); a cancel kills the install on the box. ``spec``: the box's ``name`` and any ``SetupOptions`` field."""
     import dataclasses
 
     from engine.remote import SetupOptions, connect, setup_box
@@ -77,4 +77,4 @@ def setup_job(spec: dict[str, Any], ctx: Any) -> Any:
         given["find_links"] = tuple(given["find_links"])
     options = SetupOptions(**given)
     with connect(spec["name"]) as conn:
-        return setup_box(conn, options=options, on_line=lambda line: ctx.log(line))
+        return setup_box(conn, options=options, on_line=lambda line: ctx.log(line), ctx=ctx)

@@ -251,6 +251,7 @@ class FinetunePage(RemoteRunsMixin, InputsMixin, Page):
         self.notice.hide()
         self._job = jobs.start_job(backend.run, spec, owner=self, on_posted=self.on_records,
                                    on_log=lambda text, _lvl: self.run_panel.log.appendPlainText(text),
+                                   on_progress=self.run_panel.show_transfer,
                                    on_result=self._finished, on_error=self._failed,
                                    on_cancelled=self._stopped)  # fmt: skip
         self._update_buttons()

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from desktop.widgets.common import Card, Notice, button, label
 from desktop.widgets.loss_chart import LossChart
+from engine.sizes import format_size
 
 
 def _duration(seconds: float) -> str:
@@ -75,12 +76,23 @@ class RunPanel(Card):
         self.progress.setValue(0)
         self._show_stats()
 
+    def show_transfer(self, stage: str, done: float, total: float, unit: str) -> None:
+        """Byte progress of an upload to a box (Progress events with unit "B") in the bar."""
+        if unit != "B" or total <= 0 or self.last_step:
+            return
+        name = stage.removeprefix("upload ")
+        self.progress.setMaximum(1000)
+        self.progress.setValue(int(1000 * min(done, total) / total))
+        self.stats.setText(self.tr("Uploading {name}: {done} / {total}").format(
+            name=name, done=format_size(done), total=format_size(total)))  # fmt: skip
+
     def add_records(self, records: list[dict[str, Any]]) -> None:
         for r in records:
             kind = r.get("event")
             if kind == "started":
                 self.chart.total_steps = int(r.get("total_steps", 0))
                 self.progress.setMaximum(max(1, self.chart.total_steps))
+                self.progress.setValue(0)
                 self.status = "running"
             elif kind == "resumed":
                 self.status = "running"

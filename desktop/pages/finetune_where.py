@@ -78,6 +78,11 @@ class WherePanel(QWidget):
         self.setup_bar.setRange(0, 0)
         self.setup_bar.setTextVisible(False)
         self.setup_bar.hide()
+        self.setup_cancel = button()
+        self.setup_cancel.setObjectName("CancelSetup")
+        self.setup_cancel.hide()
+        self.setup_cancel.clicked.connect(self.cancel_setup)
+        self._setup_job: jobs.GuiJob | None = None
         self.setup_log = QPlainTextEdit()
         self.setup_log.setObjectName("SetupLog")
         self.setup_log.setReadOnly(True)
@@ -86,8 +91,13 @@ class WherePanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(row)
-        for w in (self.reuse_packages, self.status, self.setup_bar, self.setup_log):
+        setup_row = QHBoxLayout()
+        setup_row.addWidget(self.setup_bar, 1)
+        setup_row.addWidget(self.setup_cancel)
+        for w in (self.reuse_packages, self.status):
             layout.addWidget(w)
+        layout.addLayout(setup_row)
+        layout.addWidget(self.setup_log)
         self.combo.currentIndexChanged.connect(self._choice_changed)
         self.add_button.clicked.connect(lambda: self.open_dialog(None))
         self.edit_button.clicked.connect(lambda: self.open_dialog(self.selected_box()))
@@ -212,22 +222,44 @@ class WherePanel(QWidget):
         self.setup_log.clear()
         self.setup_log.show()
         self.setup_bar.show()
+        self.setup_cancel.show()
+        self.setup_cancel.setEnabled(True)
         self.status.show_message("info", self.tr("Setting up the training runtime on {name}; this "
                                                  "can take a while…").format(name=name))  # fmt: skip
         spec = {"name": name, "hf_endpoint": self.hf_endpoint(),
                 "system_site_packages": self.reuse_packages.isChecked()}  # fmt: skip
-        jobs.start_job(rb.setup_job, spec, owner=self,
-                       on_log=lambda text, _lvl: self.setup_log.appendPlainText(text),
-                       on_result=lambda _p: self._set_up(name), on_error=self._setup_failed)  # fmt: skip
+        self._setup_job = jobs.start_job(rb.setup_job, spec, owner=self,
+                                         on_log=lambda text, _lvl: self.setup_log.appendPlainText(text),
+                                         on_result=lambda _p: self._set_up(name),
+                                         on_error=self._setup_failed,
+                                         on_cancelled=self._setup_cancelled)  # fmt: skip
+
+    def cancel_setup(self) -> None:
+        """Stop the setup: the install command on the box is killed (a later Set up starts over)."""
+        if self._setup_job is not None:
+            self.setup_cancel.setEnabled(False)
+            self.status.show_message("info", self.tr("Cancelling the setup…"))
+            self._setup_job.cancel()
+
+    def _setup_ended(self) -> None:
+        self._setup_job = None
+        self.setup_bar.hide()
+        self.setup_cancel.hide()
+
+    def _setup_cancelled(self) -> None:
+        self._setup_ended()
+        self._busy(False)
+        self.status.show_message("info", self.tr("Setup was cancelled; the runtime is not ready. "
+                                                 "Set up again to start over."))  # fmt: skip
 
     def _set_up(self, name: str) -> None:
-        self.setup_bar.hide()
+        self._setup_ended()
         self._busy(False)
         self.status.show_message("ok", self.tr("{name} is ready to train.").format(name=name))
         self.test()
 
     def _setup_failed(self, error: Any) -> None:
-        self.setup_bar.hide()
+        self._setup_ended()
         self._show_error(error)
 
     def gpu_memory_gb(self) -> float | None:
@@ -250,6 +282,7 @@ class WherePanel(QWidget):
         self.remove_button.setText(self.tr("Remove"))
         self.test_button.setText(self.tr("Test connection"))
         self.setup_button.setText(self.tr("Set up"))
+        self.setup_cancel.setText(self.tr("Cancel"))
         self.reuse_packages.setText(self.tr("Reuse the box's Python packages (torch of the image)"))
         self.reuse_packages.setToolTip(self.tr(
             "Set up builds the runtime on top of the box's own Python and keeps the PyTorch its "

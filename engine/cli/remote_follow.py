@@ -72,6 +72,7 @@ def _train_on_box(*, box_name: str, train_args: list[str], data: Path, base: str
                  upload_base: Path | None, out: Path, verbose: bool) -> int:  # fmt: skip
     from engine.remote import check_box, connect, runtime_env, submit
     from engine.remote.box import require_trainable
+    from engine.remote.ssh import guard_connection
 
     with connect(box_name) as conn:
         need_gpu = (
@@ -79,7 +80,37 @@ def _train_on_box(*, box_name: str, train_args: list[str], data: Path, base: str
         )
         require_trainable(check_box(conn), box=box_name, need_gpu=need_gpu)
         print(f"uploading {data.name} to {box_name}…", file=sys.stderr)
-        run_id = submit(conn, train_args=train_args, data=data, base=base, upload_base=upload_base,
-                        env=runtime_env(conn))  # fmt: skip
+        env = runtime_env(conn)
+
+        def upload(_spec: Any, ctx: Any) -> str:  # a job: Ctrl-C cancels it through ctx
+            return str(guard_connection(submit)(conn, train_args=train_args, data=data, base=base,
+                                                upload_base=upload_base, env=env, ctx=ctx))  # fmt: skip
+
+        outcome = _run_upload(upload)
+        if outcome.status == "cancelled":
+            print("upload cancelled, no run started; run the same command again and the upload "
+                  "resumes where it stopped", file=sys.stderr)  # fmt: skip
+            return 130
+        if outcome.error is not None:
+            raise outcome.error
+        run_id = str(outcome.result)
     print(f"run {run_id} started on {box_name}", file=sys.stderr)
     return _attach_and_fetch(box_name=box_name, run_id=run_id, out=out, verbose=verbose)
+
+
+def _run_upload(job: Any) -> Any:
+    """Run the upload job in a worker thread with the progress bar; Ctrl-C cancels it (the
+    ``.partial`` on the box stays for the next try)."""
+    from engine.cli.progress import ProgressPrinter, follow
+    from engine.jobs import JobContext, JobHandle
+    from engine.jobs.events import Cancelled, Event
+
+    printer = ProgressPrinter()
+
+    def sink(event: Event) -> None:
+        if not isinstance(event, Cancelled):  # the caller says it in one line
+            printer(event)
+
+    return follow(
+        JobHandle(job, None, ctx=JobContext(sink)), printer, stopping="stopping the upload…"
+    )

@@ -26,7 +26,7 @@ from engine.remote.ssh import (
     scan_host_key,
     trust_host_key,
 )
-from engine.remote.transfer import makedirs, upload_file
+from engine.remote.transfer import check_cancel, makedirs, upload_file
 from engine.runtime.plan import RuntimePlan, build_wheel, lock_pins, source_root, wheel_name
 
 MIN_FREE_GB = 5.0
@@ -138,8 +138,11 @@ def find_uv(conn: Connection) -> str | None:
 
 
 def setup_box(conn: Connection, *, options: SetupOptions | None = None,
-              on_line: Callable[[str], None] = print, wheel: Path | None = None) -> RuntimePlan:  # fmt: skip
-    """Install the runtime venv with this exact engine version (or just check ``--python``)."""
+              on_line: Callable[[str], None] = print, wheel: Path | None = None,
+              ctx: Any = None) -> RuntimePlan:  # fmt: skip
+    """Install the runtime venv with this exact engine version (or just check ``--python``).
+    ``ctx`` (a job context): a cancel kills the running install command on the box (its whole
+    process group) and raises :class:`~engine.errors.JobCancelled`."""
     options = options or SetupOptions()
     work = work_dir(conn)
     makedirs(conn, work)
@@ -175,10 +178,13 @@ def setup_box(conn: Connection, *, options: SetupOptions | None = None,
 
             wheel = build_wheel(root, Path(tempfile.mkdtemp(prefix="tuneforge-wheel-")))
         on_line(f"uploading {wheel.name}")
-        upload_file(conn, wheel, remote_wheel)
+        upload_file(conn, wheel, remote_wheel, ctx=ctx)
+        cancelled = None if ctx is None else (lambda: bool(ctx.cancelled))
         for argv in plan.commands():
+            check_cancel(ctx)
             on_line("$ " + quote_command(argv))
-            conn.run_lines(argv, on_line=lambda line: on_line("  " + line), timeout=3600)
+            conn.run_lines(argv, on_line=lambda line: on_line("  " + line), timeout=3600,
+                           cancelled=cancelled)  # fmt: skip
     installed = conn.run(
         [runtime_python(conn), "-c", "import engine, torch; print(engine.__version__)"], check=False
     )

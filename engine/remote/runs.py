@@ -78,13 +78,15 @@ def upload_tree(conn: Connection, local: Path, remote_root: str, *, ctx: Any = N
 
 def upload_dataset(conn: Connection, data: Path, *, ctx: Any = None) -> str:
     if data.is_file():
-        key = sha256_file(data)[:16]
+        key = sha256_file(data, ctx=ctx)[:16]
     else:
         import hashlib
 
         digest = hashlib.sha256()
         for path in sorted(p for p in data.rglob("*") if p.is_file()):
-            digest.update(str(path.relative_to(data)).encode() + b"\0" + sha256_file(path).encode())
+            digest.update(
+                str(path.relative_to(data)).encode() + b"\0" + sha256_file(path, ctx=ctx).encode()
+            )
         key = digest.hexdigest()[:16]
     return upload_tree(conn, data, posixpath.join(work_dir(conn), "data", key), ctx=ctx)
 

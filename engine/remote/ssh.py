@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shlex
 import socket
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,26 +180,57 @@ class Connection:
         return CommandResult(rc=rc, stdout=out, stderr=err)
 
     def run_lines(self, argv: Sequence[str], *, on_line: Callable[[str], None],
-                  timeout: float = 3600) -> CommandResult:  # fmt: skip
+                  timeout: float = 3600, cancelled: Callable[[], bool] | None = None) -> CommandResult:  # fmt: skip
         """Run a command, its output (stdout and stderr together) to ``on_line`` line by line
-        as it comes (an install's progress). A failure names the command and its last words."""
+        as it comes (an install's progress). A failure names the command and its last words.
+
+        ``cancelled``: polled while the command runs; once true, the command's whole process
+        group is killed on the box, the channel closed, and :class:`JobCancelled` raised."""
+        from engine.errors import JobCancelled
+
         command = quote_command(argv)
+        if cancelled is not None:  # its own process group, whose id it says first
+            command = (
+                "setsid -w sh -c "
+                + shlex.quote('echo "tuneforge-pgid $$"; exec "$@"')
+                + " sh "
+                + command
+            )
         transport = self.client.get_transport()
         assert transport is not None
         channel = transport.open_session(timeout=timeout)
         channel.set_combine_stderr(True)
-        channel.settimeout(timeout)
+        channel.settimeout(0.25 if cancelled is not None else timeout)
         channel.exec_command(command)
+        deadline = time.monotonic() + timeout
         lines: list[str] = []
-        with channel.makefile("rb") as output:
-            for raw in output:
-                line = raw.decode("utf-8", "replace").rstrip()
-                if line:
-                    lines.append(line)
-                    del lines[:-40]
-                    on_line(line)
-        rc = channel.recv_exit_status()
-        channel.close()
+        pending, group = b"", ""
+        try:
+            while True:
+                if cancelled is not None and cancelled():
+                    if group.isdigit():
+                        self.run(["kill", "-TERM", "--", f"-{group}"], check=False, timeout=30)
+                    raise JobCancelled()
+                try:
+                    chunk = channel.recv(65536)
+                except TimeoutError:
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"{argv[0]} ran past {timeout:.0f} s") from None
+                    continue
+                *whole, pending = (pending + chunk).split(b"\n") if chunk else [pending, b""]
+                for raw in whole:
+                    line = raw.decode("utf-8", "replace").rstrip()
+                    if cancelled is not None and not group and line.startswith("tuneforge-pgid "):
+                        group = line.split(" ", 1)[1]
+                    elif line:
+                        lines.append(line)
+                        del lines[:-40]
+                        on_line(line)
+                if not chunk:
+                    break
+            rc = channel.recv_exit_status()
+        finally:
+            channel.close()
         text = "\n".join(lines)
         if rc != 0:
             first = shlex.join([str(argv[0]).rsplit("/", 1)[-1], *map(str, argv[1:3])])

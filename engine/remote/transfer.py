@@ -23,10 +23,13 @@ from engine.remote.ssh import Connection
 CHUNK = 1 << 20
 
 
-def sha256_file(path: Path) -> str:
+def sha256_file(path: Path, *, ctx: Any = None) -> str:
+    """SHA-256 of a local file; with a job ``ctx``, a cancel between chunks (a base of many
+    GB takes minutes to hash) raises :class:`~engine.errors.JobCancelled`."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         while block := handle.read(CHUNK):
+            check_cancel(ctx)
             digest.update(block)
     return digest.hexdigest()
 
@@ -58,7 +61,7 @@ def upload_file(conn: Connection, local: Path, remote: str, *, digest: str | Non
                 ctx: Any = None) -> str:  # fmt: skip
     """Upload ``local`` to ``remote`` (skipped when already there with the same hash).
     ``ctx`` (a job context): progress in bytes, and a cancel between chunks."""
-    digest = digest or sha256_file(local)
+    digest = digest or sha256_file(local, ctx=ctx)
     check_cancel(ctx)
     if remote_size(conn, remote) == local.stat().st_size and remote_sha256(conn, remote) == digest:
         return digest

@@ -453,7 +453,7 @@
     <name>FinetunePage</name>
     <message>
         <location filename="../../desktop/pages/finetune_page.py" line="193"/>
-        <location filename="../../desktop/pages/finetune_page.py" line="349"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="350"/>
         <source>From the HF cache…</source>
         <translation>从 HF 缓存选择…</translation>
     </message>
@@ -464,7 +464,7 @@
     </message>
     <message>
         <location filename="../../desktop/pages/finetune_inputs.py" line="81"/>
-        <location filename="../../desktop/pages/finetune_page.py" line="339"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="340"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
@@ -505,7 +505,7 @@
     </message>
     <message>
         <location filename="../../desktop/pages/finetune_page.py" line="212"/>
-        <location filename="../../desktop/pages/finetune_page.py" line="351"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="352"/>
         <source>Start training</source>
         <translation>开始训练</translation>
     </message>
@@ -525,22 +525,22 @@
         <translation>请检查设置</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="265"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="266"/>
         <source>Stopping: saving a checkpoint…</source>
         <translation>正在停止：保存检查点…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="294"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="295"/>
         <source>Stopped before training started.</source>
         <translation>在训练开始前已停止。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="362"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="363"/>
         <source>Done. The adapter is in {path}</source>
         <translation>完成。适配器位于 {path}</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="365"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="366"/>
         <source>Stopped; a checkpoint is saved. Resume continues from it.</source>
         <translation>已停止，检查点已保存。点击“继续”可从这里接着训练。</translation>
     </message>
@@ -565,63 +565,63 @@
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="335"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="336"/>
         <source>Fine-tune</source>
         <translation>微调</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="336"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="337"/>
         <source>Teach a base model your data: pick the model and the dataset, press Start, watch the loss.</source>
         <translation>用你的数据教会基础模型：选择模型和数据集，点击开始，观察损失曲线。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="338"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="339"/>
         <source>Base model</source>
         <translation>基础模型</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="340"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="341"/>
         <source>A model folder, or a Hugging Face id such as Qwen/Qwen2.5-1.5B-Instruct</source>
         <translation>模型文件夹，或 Hugging Face ID，例如 Qwen/Qwen2.5-1.5B-Instruct</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="342"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="343"/>
         <source>.json, .jsonl, .csv, .parquet, or a folder with dataset_info.json</source>
         <translation>.json、.jsonl、.csv、.parquet，或包含 dataset_info.json 的文件夹</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="344"/>
-        <location filename="../../desktop/pages/finetune_page.py" line="347"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="345"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="348"/>
         <source>Folder…</source>
         <translation>文件夹…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="345"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="346"/>
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="346"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="347"/>
         <source>File…</source>
         <translation>文件…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="350"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="351"/>
         <source>Preview (trained parts highlighted)</source>
         <translation>预览（高亮部分为训练内容）</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="352"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="353"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="353"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="354"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_page.py" line="354"/>
+        <location filename="../../desktop/pages/finetune_page.py" line="355"/>
         <source>Package this model</source>
         <translation>打包这个模型</translation>
     </message>
@@ -1347,67 +1347,72 @@
 <context>
     <name>RunPanel</name>
     <message>
-        <location filename="../../desktop/pages/finetune_run.py" line="60"/>
+        <location filename="../../desktop/pages/finetune_run.py" line="61"/>
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_run.py" line="61"/>
+        <location filename="../../desktop/pages/finetune_run.py" line="62"/>
         <source>train</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_run.py" line="62"/>
+        <location filename="../../desktop/pages/finetune_run.py" line="63"/>
         <source>eval</source>
         <translation>验证</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_run.py" line="88"/>
+        <location filename="../../desktop/pages/finetune_run.py" line="86"/>
+        <source>Uploading {name}: {done} / {total}</source>
+        <translation>正在上传 {name}：{done} / {total}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_run.py" line="100"/>
         <source>Resumed at step {step}</source>
         <translation>已从第 {step} 步继续</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_run.py" line="104"/>
+        <location filename="../../desktop/pages/finetune_run.py" line="116"/>
         <source>Stopped at step {step}; a checkpoint is saved.</source>
         <translation>已在第 {step} 步停止，检查点已保存。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_run.py" line="113"/>
+        <location filename="../../desktop/pages/finetune_run.py" line="125"/>
         <source>Waiting for the first step…</source>
         <translation>正在等待第一步…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_run.py" line="116"/>
+        <location filename="../../desktop/pages/finetune_run.py" line="128"/>
         <source>Step {step} of {total}</source>
         <translation>第 {step} / {total} 步</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_run.py" line="117"/>
+        <location filename="../../desktop/pages/finetune_run.py" line="129"/>
         <source>epoch {epoch:.2f}</source>
         <translation>轮次 {epoch:.2f}</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_run.py" line="118"/>
+        <location filename="../../desktop/pages/finetune_run.py" line="130"/>
         <source>loss {loss:.4f}</source>
         <translation>损失 {loss:.4f}</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_run.py" line="119"/>
+        <location filename="../../desktop/pages/finetune_run.py" line="131"/>
         <source>{rate:.0f} tokens/s</source>
         <translation>{rate:.0f} token/秒</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_run.py" line="120"/>
+        <location filename="../../desktop/pages/finetune_run.py" line="132"/>
         <source>ETA {eta}</source>
         <translation>剩余 {eta}</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_run.py" line="124"/>
+        <location filename="../../desktop/pages/finetune_run.py" line="136"/>
         <source>GPU memory {gb:.1f} GB</source>
         <translation>显存 {gb:.1f} GB</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_run.py" line="126"/>
+        <location filename="../../desktop/pages/finetune_run.py" line="138"/>
         <source>memory {gb:.1f} GB</source>
         <translation>内存 {gb:.1f} GB</translation>
     </message>
@@ -1415,77 +1420,77 @@
 <context>
     <name>RunsList</name>
     <message>
-        <location filename="../../desktop/pages/finetune_run.py" line="179"/>
+        <location filename="../../desktop/pages/finetune_run.py" line="191"/>
         <source>finished</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_run.py" line="179"/>
+        <location filename="../../desktop/pages/finetune_run.py" line="191"/>
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_run.py" line="180"/>
+        <location filename="../../desktop/pages/finetune_run.py" line="192"/>
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_run.py" line="180"/>
+        <location filename="../../desktop/pages/finetune_run.py" line="192"/>
         <source>running or ended</source>
         <translation>运行中或已中断</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_run.py" line="192"/>
+        <location filename="../../desktop/pages/finetune_run.py" line="204"/>
         <source>This computer</source>
         <translation>本机</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_run.py" line="200"/>
+        <location filename="../../desktop/pages/finetune_run.py" line="212"/>
         <source>Runs</source>
         <translation>训练记录</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_run.py" line="201"/>
+        <location filename="../../desktop/pages/finetune_run.py" line="213"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_run.py" line="202"/>
+        <location filename="../../desktop/pages/finetune_run.py" line="214"/>
         <source>Open</source>
         <translation>打开</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_run.py" line="203"/>
+        <location filename="../../desktop/pages/finetune_run.py" line="215"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_run.py" line="204"/>
+        <location filename="../../desktop/pages/finetune_run.py" line="216"/>
         <source>Run</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_run.py" line="204"/>
+        <location filename="../../desktop/pages/finetune_run.py" line="216"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_run.py" line="204"/>
+        <location filename="../../desktop/pages/finetune_run.py" line="216"/>
         <source>Base model</source>
         <translation>基础模型</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_run.py" line="205"/>
+        <location filename="../../desktop/pages/finetune_run.py" line="217"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_run.py" line="205"/>
+        <location filename="../../desktop/pages/finetune_run.py" line="217"/>
         <source>Final loss</source>
         <translation>最终损失</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_run.py" line="206"/>
+        <location filename="../../desktop/pages/finetune_run.py" line="218"/>
         <source>Where</source>
         <translation>位置</translation>
     </message>
@@ -2361,114 +2366,129 @@
         <translation>运行环境尚未安装</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="110"/>
-        <location filename="../../desktop/pages/finetune_where.py" line="247"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="120"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="279"/>
         <source>This computer</source>
         <translation>本机</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="160"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="170"/>
         <source>Connecting to {host}…</source>
         <translation>正在连接 {host}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="165"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="175"/>
         <source>Trust this box?</source>
         <translation>信任这台服务器？</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="166"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="176"/>
         <source>{host} presents this key:</source>
         <translation>{host} 出示的主机密钥：</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="167"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="177"/>
         <source>Compare it with the fingerprint your GPU provider shows. Trust it only if they match.</source>
         <translation>请与 GPU 服务商显示的指纹核对，只有一致时才信任。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="168"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="178"/>
         <source>Trust and save</source>
         <translation>信任并保存</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="170"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="180"/>
         <source>Not saved: the key was not trusted.</source>
         <translation>未保存：没有信任该密钥。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="179"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="189"/>
         <source>Saved {name}; logging in works.</source>
         <translation>已保存 {name}，登录成功。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="185"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="195"/>
         <source>Remove box</source>
         <translation>移除服务器</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="185"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="195"/>
         <source>Remove {name}?</source>
         <translation>移除 {name}？</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="186"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="196"/>
         <source>Its saved password and settings are removed from this computer; nothing on the box is deleted.</source>
         <translation>会从本机删除它保存的密码和设置；服务器上的内容不会被删除。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="187"/>
-        <location filename="../../desktop/pages/finetune_where.py" line="250"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="197"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="282"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="199"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="209"/>
         <source>Testing the connection…</source>
         <translation>正在测试连接…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="215"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="227"/>
         <source>Setting up the training runtime on {name}; this can take a while…</source>
         <translation>正在 {name} 上安装训练运行环境，可能需要一段时间…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="226"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="241"/>
+        <source>Cancelling the setup…</source>
+        <translation>正在取消安装…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_where.py" line="252"/>
+        <source>Setup was cancelled; the runtime is not ready. Set up again to start over.</source>
+        <translation>安装已取消，训练环境尚未就绪。再次点击“安装环境”可重新开始。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_where.py" line="258"/>
         <source>{name} is ready to train.</source>
         <translation>{name} 已可以训练。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="248"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="280"/>
         <source>Add box…</source>
         <translation>添加服务器…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="249"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="281"/>
         <source>Edit…</source>
         <translation>编辑…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="251"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="283"/>
         <source>Test connection</source>
         <translation>测试连接</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="252"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="284"/>
         <source>Set up</source>
         <translation>安装环境</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="253"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="285"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/pages/finetune_where.py" line="286"/>
         <source>Reuse the box&apos;s Python packages (torch of the image)</source>
         <translation>复用服务器已有的 Python 包（镜像自带的 torch）</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="255"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="288"/>
         <source>Set up builds the runtime on top of the box&apos;s own Python and keeps the PyTorch its image ships instead of downloading another (about 2 GB). Use it on images that come with PyTorch (e.g. a PyTorch or conda image).</source>
         <translation>“安装环境”会在服务器自己的 Python 之上创建运行环境，沿用镜像自带的 PyTorch，而不再下载一份（约 2 GB）。适用于自带 PyTorch 的镜像（例如 PyTorch 或 conda 镜像）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/finetune_where.py" line="258"/>
+        <location filename="../../desktop/pages/finetune_where.py" line="291"/>
         <source>Train on this computer, or on a rented GPU box over SSH. A run on a box goes on when you close the app.</source>
         <translation>在本机训练，或通过 SSH 在租用的 GPU 服务器上训练。关闭应用后，服务器上的训练会继续进行。</translation>
     </message>

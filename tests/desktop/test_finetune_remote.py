@@ -429,6 +429,12 @@ def test_stop_or_quit_while_uploading_starts_no_run_on_the_box(how, qtbot, setti
     qtbot.waitUntil(lambda: partial.is_file() and partial.stat().st_size >= 2 << 20,
                     timeout=60_000)  # fmt: skip
     assert page.running_remotely
+    # the run panel's bar shows the bytes of the file being uploaded
+    bar, stats = page.run_panel.progress, page.run_panel.stats
+    qtbot.waitUntil(lambda: "Uploading zz-extra.bin:" in stats.text() and bar.value() > 0,
+                    timeout=20_000)  # fmt: skip
+    assert stats.text().endswith(" / 25.2 MB")  # 24 MiB in decimal units and bar.maximum() == 1000
+    assert 0 < bar.value() < 1000
     if how == "stop":
         qtbot.mouseClick(page.stop_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: page.mode == "stopped", timeout=20_000)
@@ -445,3 +451,37 @@ def test_stop_or_quit_while_uploading_starts_no_run_on_the_box(how, qtbot, setti
     assert not (work / "runs").exists()  # no run was started on the box
     assert not (work / "models" / base.name / "zz-extra.bin").exists()
     assert settings.values.remote_runs == []  # nothing to re-attach at the next start
+
+
+def test_cancel_box_setup_kills_the_install_on_the_box(qtbot, settings, sshd, monkeypatch,
+                                                       tmp_path):  # fmt: skip
+    """Set up, then Cancel while the installer runs on the box: the command (with its
+    children) is killed there, and the panel is usable again and says so."""
+    from engine.remote import Box, add_box
+    from engine.runtime.plan import RuntimePlan
+    from tests.engine.remote.test_setup import _alive_with
+
+    work = tmp_path / "box 工作 setup"
+    add_box(box=Box(name="gpu", host="127.0.0.1", port=sshd.port, user=sshd.user,
+                    key_file=str(sshd.user_key), work_dir=str(work)))  # fmt: skip
+    wheel = tmp_path / "tuneforge-0.1.0-py3-none-any.whl"
+    wheel.write_bytes(b"not installed: the install below is cancelled first")
+    monkeypatch.setattr("engine.remote.box.build_wheel", lambda root, out: wheel)
+    seconds = f"{4000 + os.getpid() % 997}.5"  # the "installer": slow, with a child process
+    monkeypatch.setattr(RuntimePlan, "commands", lambda self: [
+        ["sh", "-c", f"echo Collecting torch; sleep {seconds} & sleep {seconds}"]])  # fmt: skip
+    page = _page(qtbot, settings)
+    where = page.where
+    where.refresh(select="gpu")
+    qtbot.waitUntil(lambda: where.selected() == "gpu", timeout=10_000)
+    assert where.setup_cancel.isHidden()
+    qtbot.mouseClick(where.setup_button, Qt.MouseButton.LeftButton)
+    assert where.setup_cancel.isVisible() and not where.add_button.isEnabled()
+    qtbot.waitUntil(lambda: "Collecting torch" in where.setup_log.toPlainText(), timeout=30_000)
+    assert _alive_with(f"sleep {seconds}")
+    qtbot.mouseClick(where.setup_cancel, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Setup was cancelled" in where.status.text.text(), timeout=20_000)
+    assert where.setup_bar.isHidden() and where.setup_cancel.isHidden()
+    assert where.add_button.isEnabled() and where.setup_button.isEnabled()
+    qtbot.waitUntil(lambda: not _alive_with(f"sleep {seconds}"), timeout=10_000)
+    assert not (work / "runtime.json").exists()

@@ -183,3 +183,49 @@ def test_setup_with_uv_sends_the_mirror_and_auto_keeps_pip_for_system_site_packa
     rc = main(["remote", "setup", "gpu", "--system-site-packages", "--no-index"])
     err = capsys.readouterr().err
     assert rc == 1 and "python3 -m venv --system-site-packages" in err and not calls.exists()
+
+
+def _alive_with(marker: str) -> list[str]:
+    from pathlib import Path
+
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if marker in cmdline:
+            found.append(cmdline)
+    return found
+
+
+def test_a_cancelled_install_command_is_killed_on_the_box_with_its_children(sshd, tmp_path):
+    import os
+    import threading
+    import time
+
+    from engine.errors import JobCancelled
+
+    add_box(box=Box(name="gpu", host="127.0.0.1", port=sshd.port, user=sshd.user,
+                    key_file=str(sshd.user_key)))  # fmt: skip
+    seconds = f"{3000 + os.getpid() % 997}.5"  # this test's own sleeping children
+    script = f"echo started; sleep {seconds} & sleep {seconds}; echo never"
+    lines: list[str] = []
+    stop = threading.Event()
+    started = time.monotonic()
+    with connect("gpu") as conn, pytest.raises(JobCancelled):
+
+        def on_line(line: str) -> None:
+            lines.append(line)
+            threading.Timer(0.5, stop.set).start()  # the user presses Cancel
+
+        conn.run_lines(["sh", "-c", script], on_line=on_line, cancelled=stop.is_set)
+    assert lines == ["started"] and time.monotonic() - started < 30
+    deadline = time.monotonic() + 10
+    while _alive_with(f"sleep {seconds}") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _alive_with(f"sleep {seconds}") == []  # both sleeps, not only the shell
+    with connect("gpu") as conn:  # the plain form still reports lines and the exit status
+        got: list[str] = []
+        result = conn.run_lines(["sh", "-c", "printf 'a\\nb'; exit 0"], on_line=got.append)
+    assert got == ["a", "b"] and result.rc == 0

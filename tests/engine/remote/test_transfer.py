@@ -106,3 +106,40 @@ def test_a_cancel_during_the_upload_starts_no_run_and_the_upload_resumes(sshd, t
         upload_tree(conn, base, str(work / "models"), ctx=again)
     assert (target / "model.safetensors").read_bytes() == weights and not partial.exists()
     assert any(t.startswith("resuming the upload of model.safetensors at") for t in logs), logs
+
+
+def test_a_cancel_while_hashing_a_big_dataset_stops_between_chunks(sshd, tmp_path, monkeypatch):
+    import hashlib
+
+    from engine.errors import JobCancelled
+    from engine.jobs import JobContext
+    from engine.remote import submit, transfer
+
+    work = tmp_path / "box work 哈希"
+    add_box(box=Box(name="box", host="127.0.0.1", port=sshd.port, user=sshd.user,
+                    key_file=str(sshd.user_key), work_dir=str(work)))  # fmt: skip
+    data = tmp_path / "大 数据.jsonl"
+    data.write_bytes(b'{"instruction": "hi", "output": "hello"}\n' * (200_000))  # ~8 MB
+    hashed: list[int] = []
+    holder: dict = {}
+    real_sha256 = hashlib.sha256
+
+    class CountingSha:  # the real digest; counts bytes and presses Stop after 2 chunks
+        def __init__(self) -> None:
+            self.inner = real_sha256()
+
+        def update(self, block: bytes) -> None:
+            hashed.append(len(block))
+            if len(hashed) == 2:
+                holder["ctx"].cancel()
+            self.inner.update(block)
+
+        def hexdigest(self) -> str:
+            return self.inner.hexdigest()
+
+    monkeypatch.setattr(transfer.hashlib, "sha256", CountingSha)
+    ctx = holder["ctx"] = JobContext()
+    with connect("box") as conn, pytest.raises(JobCancelled):
+        submit(conn, train_args=["--device", "cpu"], data=data, base="org/model", ctx=ctx)
+    assert sum(hashed) == 2 * transfer.CHUNK < data.stat().st_size  # stopped at the next chunk
+    assert not (work / "runs").exists() and not (work / "data").exists()
