@@ -988,192 +988,192 @@
 <context>
     <name>PackagePage</name>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="107"/>
+        <location filename="../../desktop/pages/package_page.py" line="105"/>
         <source>Package a model</source>
         <translation>打包模型</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="110"/>
+        <location filename="../../desktop/pages/package_page.py" line="108"/>
         <source>Turn a fine-tuned model, a LoRA adapter or a GGUF file into your own Ollama model.</source>
         <translation>把微调后的模型、LoRA 适配器或 GGUF 文件变成你自己的 Ollama 模型。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="113"/>
+        <location filename="../../desktop/pages/package_page.py" line="111"/>
         <source>Reading the model…</source>
         <translation>正在读取模型…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="114"/>
+        <location filename="../../desktop/pages/package_page.py" line="112"/>
         <source>Create in Ollama</source>
         <translation>在 Ollama 中创建</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="117"/>
-        <location filename="../../desktop/pages/package_page.py" line="413"/>
+        <location filename="../../desktop/pages/package_page.py" line="115"/>
+        <location filename="../../desktop/pages/package_run.py" line="208"/>
         <source>Steps</source>
         <translation>步骤</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="126"/>
+        <location filename="../../desktop/pages/package_page.py" line="124"/>
         <source>Merge adapter into the base model</source>
         <translation>将适配器合并到基础模型</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="127"/>
+        <location filename="../../desktop/pages/package_page.py" line="125"/>
         <source>Copy the GGUF</source>
         <translation>复制 GGUF 文件</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="129"/>
+        <location filename="../../desktop/pages/package_page.py" line="127"/>
         <source>Convert and quantize to GGUF</source>
         <translation>转换并量化为 GGUF</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="130"/>
+        <location filename="../../desktop/pages/package_page.py" line="128"/>
         <source>Write the Modelfile and check the template</source>
         <translation>写入 Modelfile 并检查模板</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="131"/>
+        <location filename="../../desktop/pages/package_page.py" line="129"/>
         <source>Upload to Ollama</source>
         <translation>上传到 Ollama</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="132"/>
+        <location filename="../../desktop/pages/package_page.py" line="130"/>
         <source>Create the model</source>
         <translation>创建模型</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="133"/>
+        <location filename="../../desktop/pages/package_page.py" line="131"/>
         <source>Smoke chat</source>
         <translation>试聊检查</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="142"/>
+        <location filename="../../desktop/pages/package_run.py" line="57"/>
         <source>Ollama was not reachable</source>
         <translation>无法连接 Ollama</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="142"/>
+        <location filename="../../desktop/pages/package_run.py" line="59"/>
         <source>files only</source>
         <translation>仅生成文件</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="146"/>
+        <location filename="../../desktop/pages/package_run.py" line="65"/>
         <source>could not run</source>
         <translation>无法运行</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="146"/>
+        <location filename="../../desktop/pages/package_run.py" line="67"/>
         <source>not asked for</source>
         <translation>未选择</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="148"/>
+        <location filename="../../desktop/pages/package_run.py" line="70"/>
         <source>the reply had problems</source>
         <translation>回复有问题</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="189"/>
+        <location filename="../../desktop/pages/package_page.py" line="172"/>
         <source>Wait for the current model to finish, or cancel it first.</source>
         <translation>请等当前模型完成，或先取消它。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="197"/>
+        <location filename="../../desktop/pages/package_page.py" line="180"/>
         <source>Reading {path}…</source>
         <translation>正在读取 {path}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="225"/>
+        <location filename="../../desktop/pages/package_page.py" line="208"/>
         <source>This cannot be packaged</source>
         <translation>无法打包</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="339"/>
+        <location filename="../../desktop/pages/package_run.py" line="118"/>
         <source>Install Ollama from {url} and click Create again — or create the GGUF and Modelfile now and register them later.</source>
         <translation>请从 {url} 安装 Ollama 后再次点击“创建”——也可以现在只生成 GGUF 和 Modelfile，稍后再注册。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="349"/>
+        <location filename="../../desktop/pages/package_run.py" line="134"/>
         <source>Start Ollama and click Create again — or create the GGUF and Modelfile now and register them later.</source>
         <translation>请启动 Ollama 后再次点击“创建”——也可以现在只生成 GGUF 和 Modelfile，稍后再注册。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="354"/>
+        <location filename="../../desktop/pages/package_run.py" line="145"/>
         <source>Create files only</source>
         <translation>只生成文件</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="246"/>
+        <location filename="../../desktop/pages/package_page.py" line="229"/>
         <source>Choose the base model folder first: the adapter is merged into it.</source>
         <translation>请先选择基础模型文件夹：适配器会合并进去。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="251"/>
+        <location filename="../../desktop/pages/package_page.py" line="234"/>
         <source>Saves the GGUF and Modelfile in {folder}, registers {name} in Ollama and says hello to it.</source>
         <translation>将 GGUF 和 Modelfile 保存到 {folder}，在 Ollama 中注册 {name}，并和它打个招呼。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="254"/>
+        <location filename="../../desktop/pages/package_page.py" line="237"/>
         <source>the model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="269"/>
+        <location filename="../../desktop/pages/package_page.py" line="252"/>
         <source>Ollama is not running. Start it before you create the model.</source>
         <translation>Ollama 没有运行。请在创建模型前启动它。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="270"/>
-        <location filename="../../desktop/pages/package_page.py" line="352"/>
+        <location filename="../../desktop/pages/package_page.py" line="253"/>
+        <location filename="../../desktop/pages/package_run.py" line="140"/>
         <source>Start Ollama</source>
         <translation>启动 Ollama</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="275"/>
+        <location filename="../../desktop/pages/package_page.py" line="258"/>
         <source>Ollama {version} is too old; update it first.</source>
         <translation>Ollama {version} 版本太旧，请先更新。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="278"/>
-        <location filename="../../desktop/pages/package_page.py" line="284"/>
-        <location filename="../../desktop/pages/package_page.py" line="342"/>
+        <location filename="../../desktop/pages/package_page.py" line="261"/>
+        <location filename="../../desktop/pages/package_page.py" line="267"/>
+        <location filename="../../desktop/pages/package_run.py" line="124"/>
         <source>Download Ollama</source>
         <translation>下载 Ollama</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="283"/>
+        <location filename="../../desktop/pages/package_page.py" line="266"/>
         <source>Ollama is not installed. Install it to create and chat with your model.</source>
         <translation>未安装 Ollama。安装后才能创建模型并与之对话。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="331"/>
+        <location filename="../../desktop/pages/package_run.py" line="109"/>
         <source>Ollama is not running</source>
         <translation>Ollama 没有运行</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="116"/>
-        <location filename="../../desktop/pages/package_page.py" line="377"/>
+        <location filename="../../desktop/pages/package_page.py" line="114"/>
+        <location filename="../../desktop/pages/package_run.py" line="171"/>
         <source>Creating {name}</source>
         <translation>正在创建 {name}</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="425"/>
+        <location filename="../../desktop/pages/package_run.py" line="222"/>
         <source>Creating the model failed</source>
         <translation>创建模型失败</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="433"/>
+        <location filename="../../desktop/pages/package_run.py" line="234"/>
         <source>Cancelled. No partial files were left behind.</source>
         <translation>已取消，没有留下未完成的文件。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="335"/>
+        <location filename="../../desktop/pages/package_run.py" line="113"/>
         <source>Ollama is not installed (nothing answers at {host}).</source>
         <translation>未安装 Ollama（{host} 没有响应）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/pages/package_page.py" line="345"/>
+        <location filename="../../desktop/pages/package_run.py" line="129"/>
         <source>Ollama is not running (nothing answers at {host}).</source>
         <translation>Ollama 没有运行（{host} 没有响应）。</translation>
     </message>
