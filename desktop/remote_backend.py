@@ -23,8 +23,8 @@ from engine.errors import JobCancelled
 from engine.jobs.atomic import atomic_file
 from engine.jobs.events import Log
 from engine.remote.display import load_state, record_to_events, save_state
+from engine.train.rundir import EVENTS_FILE, read_events
 
-EVENTS_FILE = "events.jsonl"
 RUN_FILE = "run.json"
 TERMINAL = ("finished", "failed", "stopped")
 
@@ -72,19 +72,6 @@ def remote_of(run_dir: Path) -> dict[str, Any]:
     """``{"box", "run_id", "offset", …}`` of a local folder that follows a remote run, else {}."""
     state = load_state(Path(run_dir))
     return state if state.get("box") and state.get("run_id") else {}
-
-
-def local_events(run_dir: Path) -> list[dict[str, Any]]:
-    path = Path(run_dir) / EVENTS_FILE
-    if not path.is_file():
-        return []
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            out.append(json.loads(line))
-        except ValueError:
-            continue
-    return out
 
 
 def _write_run_record(out: Path, *, spec: Any, box: str, base: str) -> None:
@@ -168,7 +155,7 @@ class RemoteBackend:
         with connect(state.get("box", self.box_name)) as conn:
             if state:  # attach (after a restart) or resume a stopped run
                 run_id, offset = str(state["run_id"]), int(state.get("offset", 0))
-                history = local_events(out)
+                history = read_events(out)
                 for record in history:
                     ctx.post(record)
                 state_now = status(conn, run_id).status  # never a second process on a live run
