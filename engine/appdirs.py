@@ -23,33 +23,26 @@ def tuneforge_home() -> Path | None:
 
 
 def config_dir() -> Path:
-    override = os.environ.get(CONFIG_DIR_ENV)
-    if override:
-        return Path(override)
-    home = tuneforge_home()
-    if home is not None:
-        return home / "config"
-    import platformdirs
-
-    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+    return _app_dir("config", "user_config_dir", override_env=CONFIG_DIR_ENV)
 
 
 def data_dir() -> Path:
-    home = tuneforge_home()
-    if home is not None:
-        return home / "data"
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    return _app_dir("data", "user_data_dir")
 
 
 def log_dir() -> Path:
-    override = os.environ.get(LOG_DIR_ENV)
+    return _app_dir("logs", "user_log_dir", override_env=LOG_DIR_ENV)
+
+
+def _app_dir(subfolder: str, platform_dir: str, *, override_env: str | None = None) -> Path:
+    """``override_env``'s folder, else ``TUNEFORGE_HOME/subfolder``, else the OS's folder for
+    the app (``platformdirs.<platform_dir>``)."""
+    override = os.environ.get(override_env) if override_env else None
     if override:
         return Path(override)
     home = tuneforge_home()
     if home is not None:
-        return home / "logs"
+        return home / subfolder
     import platformdirs
 
-    return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
+    return Path(getattr(platformdirs, platform_dir)(APP_NAME, appauthor=False))

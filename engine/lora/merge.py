@@ -85,32 +85,22 @@ class MergedSource:
 
     def read_rows(self, name: str, start: int, stop: int) -> np.ndarray:
         """Rows ``start:stop`` (first axis, clipped to the tensor); a 1-D tensor comes back whole."""
-        shape = self.info(name).shape
-        if len(shape) >= 2:
-            start, stop = max(0, start), min(stop, shape[0])
-        recipe = self.plan.recipes.get(name)
-        if recipe is None:
-            return base_rows(self.base, name, start, stop)
-        return compute_rows(
-            recipe,
-            start,
-            stop,
-            base=self.base,
-            adapter_file=self._adapter_file,
-            factors=self._factors,
-            exact=self.exact,
-        )
+        return self._rows(name, start, stop, as_float32=False)
 
     def read_values(self, name: str, start: int, stop: int) -> np.ndarray:
         """``read_rows`` as float32 values (what a quantizer reads). A merged tensor comes
         straight from the float32 merge, without the narrowing to its stored dtype and
         the widening back (the values are the same)."""
+        return self._rows(name, start, stop, as_float32=True)
+
+    def _rows(self, name: str, start: int, stop: int, *, as_float32: bool) -> np.ndarray:
         shape = self.info(name).shape
         if len(shape) >= 2:
             start, stop = max(0, start), min(stop, shape[0])
         recipe = self.plan.recipes.get(name)
         if recipe is None:
-            return to_f32(base_rows(self.base, name, start, stop), self.info(name).dtype)
+            rows = base_rows(self.base, name, start, stop)
+            return to_f32(rows, self.info(name).dtype) if as_float32 else rows
         return compute_rows(
             recipe,
             start,
@@ -119,7 +109,7 @@ class MergedSource:
             adapter_file=self._adapter_file,
             factors=self._factors,
             exact=self.exact,
-            as_float32=True,
+            as_float32=as_float32,
         )
 
     # -- extras ---------------------------------------------------------------------

@@ -17,19 +17,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
 from tests.desktop.test_finetune_page import recorded_stream, write_dataset
+from tests.engine.remote import conftest as remote_fixtures
 from tests.engine.remote.conftest import REPO, MemoryKeyring
-from tests.engine.remote.sshd import Sshd, missing_reason
 
-
-@pytest.fixture(scope="module")
-def sshd(tmp_path_factory):
-    reason = missing_reason()
-    if reason:
-        pytest.skip(reason)
-    server = Sshd(tmp_path_factory.mktemp("sshd"))
-    server.start()
-    yield server
-    server.stop()
+sshd = remote_fixtures.sshd  # the real loopback OpenSSH server the engine tests use
 
 
 @pytest.fixture(autouse=True)
